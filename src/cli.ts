@@ -1,0 +1,63 @@
+// The stackgate command: one binary, several roles.
+import { loadConfig } from './platform/config.ts';
+import { logger } from './platform/log.ts';
+import { openRuntime } from './roles/runtime.ts';
+import { runBootstrap } from './roles/bootstrap.ts';
+import { startApi } from './roles/api.ts';
+
+const log = logger('cli');
+
+const USAGE = `usage: stackgate <role> [options]
+
+roles:
+  all-in-one    every API and agent in one process, on embedded defaults (default)
+  api           the REST APIs only
+  bootstrap     create the admin user, project, roles and catalog, then exit
+  fernet-rotate rotate the token keys, then exit
+
+configuration: $STACKGATE_CONFIG or <data dir>/stackgate.yaml, then STACKGATE_* variables
+(see docs/configuration.md). Data lives in $STACKGATE_DATA_DIR (default ~/.local/share/stackgate).
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const role = argv[0] ?? 'all-in-one';
+  if (role === '-h' || role === '--help' || role === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  const runtime = await openRuntime(config);
+  const shutdown = async (signal: string) => {
+    log.info('stopping', { signal });
+    await runtime.close().catch(() => undefined);
+    process.exit(0);
+  };
+  switch (role) {
+    case 'all-in-one':
+    case 'api': {
+      await runBootstrap(runtime);
+      const server = await startApi(runtime);
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => void server.close().then(() => shutdown(signal)));
+      }
+      return;
+    }
+    case 'bootstrap':
+      await runBootstrap(runtime);
+      await runtime.close();
+      return;
+    case 'fernet-rotate':
+      runtime.identity.keys.rotate();
+      process.stdout.write(`stackgate: key indexes now ${runtime.identity.keys.keyIndexes().join(', ')}\n`);
+      await runtime.close();
+      return;
+    default:
+      process.stderr.write(`stackgate: unknown role "${role}"\n\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  log.error('fatal', { error: error instanceof Error ? error.stack : String(error) });
+  process.exit(1);
+});

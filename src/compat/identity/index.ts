@@ -1,0 +1,35 @@
+// Keystone v3 as a ServiceApi: its handlers, its error body and its mount point.
+import type { ApiError } from '../../platform/http/api-error.ts';
+import type { OperationHandler, ServiceApi } from '../../platform/http/service-api.ts';
+import type { IdentityEngine } from '../../identity/engine.ts';
+import { authHandlers } from './auth.ts';
+import { versionHandlers } from './versions.ts';
+
+export type HandlerFactory = (engine: IdentityEngine) => Record<string, OperationHandler>;
+
+/** Every resource module of the identity API; each adds its operationIds. */
+const RESOURCE_HANDLERS: HandlerFactory[] = [authHandlers];
+
+export function renderKeystoneError(error: ApiError): unknown {
+  return { error: { code: error.status, title: error.kind ?? error.title, message: error.message } };
+}
+
+export function identityService(engine: IdentityEngine): ServiceApi {
+  const handlers: Record<string, OperationHandler> = { ...versionHandlers };
+  for (const factory of RESOURCE_HANDLERS) {
+    for (const [id, handler] of Object.entries(factory(engine))) {
+      if (handlers[id]) throw new Error(`identity: two handlers for ${id}`);
+      handlers[id] = handler;
+    }
+  }
+  return {
+    type: 'identity',
+    name: 'keystone',
+    prefix: '/identity',
+    port: 5000,
+    apiRef: 'identity',
+    catalogSuffix: '/v3',
+    handlers,
+    renderError: renderKeystoneError,
+  };
+}
