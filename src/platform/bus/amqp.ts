@@ -192,7 +192,8 @@ export class AmqpBus implements Bus {
         if (!open) return;
         open = false;
         this.subscriptions.delete(subscription);
-        await channel.close();
+        // if the channel is already gone, the broker has requeued its unacked messages anyway
+        await channel.close().catch(() => undefined);
       },
     };
     this.subscriptions.add(subscription);

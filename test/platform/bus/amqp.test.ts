@@ -18,7 +18,7 @@ const connect = async (): Promise<AmqpBus> => {
     return await AmqpBus.connect(AMQP_URL, OPTIONS);
   } catch (err) {
     throw new Error(
-      `RabbitMQ is not reachable at ${AMQP_URL} (${(err as Error).message}). ` +
+      `RabbitMQ is not reachable at ${AMQP_URL.replace(/:[^:@/]*@/, ':***@')} (${(err as Error).message}). ` +
         'Run `scripts/rabbitmq.sh start` (or set STACKGATE_TEST_AMQP_URL).',
     );
   }
