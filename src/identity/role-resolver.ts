@@ -77,3 +77,56 @@ export async function effectiveRoles(db: IdentityDb, userId: string, scope: Scop
   const roles = await db.roles.find({ id: { $in: all } });
   return roles.filter((r) => r.domain_id === null).sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** Every project below the given project (or below a domain, when given a domain), any depth. */
+export async function descendantsOf(db: IdentityDb, parent: ProjectRecord): Promise<ProjectRecord[]> {
+  if (parent.is_domain) return db.projects.find({ domain_id: parent.id, is_domain: false });
+  const out: ProjectRecord[] = [];
+  let frontier = [parent.id];
+  const seen = new Set(frontier);
+  while (frontier.length > 0) {
+    const children = await db.projects.find({ parent_id: { $in: frontier }, is_domain: false });
+    frontier = [];
+    for (const child of children) {
+      if (seen.has(child.id)) continue;
+      seen.add(child.id);
+      out.push(child);
+      frontier.push(child.id);
+    }
+  }
+  return out;
+}
+
+/**
+ * The implied roles of each role, transitively, each with the role that directly
+ * implied it (the same walk as expandImplied, keeping where each one came from).
+ */
+export async function impliedChains(db: IdentityDb, roleIds: string[]): Promise<Map<string, Array<{ roleId: string; priorId: string }>>> {
+  const out = new Map<string, Array<{ roleId: string; priorId: string }>>();
+  const rules = await db.impliedRoles.find();
+  const byPrior = new Map<string, string[]>();
+  for (const rule of rules) {
+    const list = byPrior.get(rule.prior_role_id) ?? [];
+    list.push(rule.implied_role_id);
+    byPrior.set(rule.prior_role_id, list);
+  }
+  for (const start of new Set(roleIds)) {
+    const chain: Array<{ roleId: string; priorId: string }> = [];
+    const seen = new Set([start]);
+    let frontier = [start];
+    while (frontier.length > 0) {
+      const next: string[] = [];
+      for (const prior of frontier) {
+        for (const implied of byPrior.get(prior) ?? []) {
+          if (seen.has(implied)) continue;
+          seen.add(implied);
+          chain.push({ roleId: implied, priorId: prior });
+          next.push(implied);
+        }
+      }
+      frontier = next;
+    }
+    out.set(start, chain);
+  }
+  return out;
+}
