@@ -27,6 +27,8 @@ export interface ValidatedToken {
   payload: TokenPayload;
   subject: TokenSubject;
   auth: AuthContext;
+  /** the rendered token documents, with and without catalog, made once per validation */
+  rendered?: { withCatalog?: Record<string, unknown>; withoutCatalog?: Record<string, unknown> };
 }
 
 interface CacheEntry {
@@ -75,6 +77,7 @@ export class IdentityEngine implements Authenticator {
 
   /** Keeps several API processes coherent: another process's change clears our caches. */
   startSync(): void {
+    if (this.syncTimer) return;
     this.syncTimer = setInterval(() => {
       void this.readStoredGeneration()
         .then(async (stored) => {
@@ -91,6 +94,7 @@ export class IdentityEngine implements Authenticator {
 
   stop(): void {
     if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = undefined;
   }
 
   private async readStoredGeneration(): Promise<number> {
@@ -219,9 +223,17 @@ export class IdentityEngine implements Authenticator {
     return subject;
   }
 
-  async renderToken(subject: TokenSubject, withCatalog: boolean): Promise<Record<string, unknown>> {
+  /** The token document; cached with the validation, so repeated GETs read no database. */
+  async renderToken(validated: ValidatedToken, withCatalog: boolean): Promise<Record<string, unknown>> {
+    validated.rendered ??= {};
+    const key = withCatalog ? 'withCatalog' : 'withoutCatalog';
+    const cached = validated.rendered[key];
+    if (cached) return cached;
+    const subject = validated.subject;
     const catalog = withCatalog ? await buildCatalog(this.db, subject.project?.id) : undefined;
-    return renderToken(subject, catalog);
+    const body = renderToken(subject, catalog);
+    validated.rendered[key] = body;
+    return body;
   }
 
   /** Policy check for a request; 403 in the service's format when denied. */

@@ -37,6 +37,8 @@ export interface PasswordHistoryRecord extends Doc {
   user_id: string;
   password_hash: string;
   created_at: number;
+  /** set by the user's own change (the minimum password age applies to those only) */
+  self_service?: boolean;
 }
 
 export interface GroupRecord extends Doc {

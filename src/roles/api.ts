@@ -17,6 +17,7 @@ export async function startApi(runtime: Runtime): Promise<RunningServer> {
     {
       authenticator: runtime.identity,
       publicBaseUrl: base,
+      publicUrl: config.publicUrl,
       recordDir: config.recordDir,
       identityUrl: `${base}/identity`,
     },

@@ -31,12 +31,12 @@ export function authHandlers(engine: IdentityEngine): Record<string, OperationHa
   return {
     issueToken: async (ctx) => {
       const { token, validated } = await authenticateAndIssue(engine, ctx.body);
-      const body = await engine.renderToken(validated.subject, !queryFlag(ctx, 'nocatalog'));
+      const body = await engine.renderToken(validated, !queryFlag(ctx, 'nocatalog'));
       return created(body, { 'X-Subject-Token': token });
     },
     validateToken: async (ctx) => {
       const validated = await validateSubject(engine, ctx, 'identity:validate_token');
-      const body = await engine.renderToken(validated.subject, !queryFlag(ctx, 'nocatalog'));
+      const body = await engine.renderToken(validated, !queryFlag(ctx, 'nocatalog'));
       return ok(body, { 'X-Subject-Token': validated.token });
     },
     checkToken: async (ctx) => {

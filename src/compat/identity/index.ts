@@ -4,11 +4,37 @@ import type { OperationHandler, ServiceApi } from '../../platform/http/service-a
 import type { IdentityEngine } from '../../identity/engine.ts';
 import { authHandlers } from './auth.ts';
 import { versionHandlers } from './versions.ts';
+import { projectHandlers } from './projects.ts';
+import { domainHandlers } from './domains.ts';
+import { userHandlers } from './users.ts';
+import { groupHandlers } from './groups.ts';
+import { roleHandlers } from './roles.ts';
+import { grantHandlers } from './grants.ts';
+import { roleAssignmentHandlers } from './role-assignments.ts';
+import { regionHandlers } from './regions.ts';
+import { serviceHandlers } from './services.ts';
+import { endpointHandlers } from './endpoints.ts';
+import { credentialHandlers } from './credentials.ts';
+import { applicationCredentialHandlers } from './application-credentials.ts';
 
 export type HandlerFactory = (engine: IdentityEngine) => Record<string, OperationHandler>;
 
 /** Every resource module of the identity API; each adds its operationIds. */
-const RESOURCE_HANDLERS: HandlerFactory[] = [authHandlers];
+const RESOURCE_HANDLERS: HandlerFactory[] = [
+  authHandlers,
+  projectHandlers,
+  domainHandlers,
+  userHandlers,
+  groupHandlers,
+  roleHandlers,
+  grantHandlers,
+  roleAssignmentHandlers,
+  regionHandlers,
+  serviceHandlers,
+  endpointHandlers,
+  credentialHandlers,
+  applicationCredentialHandlers,
+];
 
 export function renderKeystoneError(error: ApiError): unknown {
   return { error: { code: error.status, title: error.kind ?? error.title, message: error.message } };

@@ -86,13 +86,8 @@ async function passwordMethod(engine: IdentityEngine, body: Json): Promise<Authe
 async function tokenMethod(engine: IdentityEngine, body: Json): Promise<Authenticated> {
   const tokenRef = requireObject(body, 'token', 'identity');
   if (typeof tokenRef.id !== 'string') throw badRequest('Expecting to find id in token.');
-  let validated: ValidatedToken;
-  try {
-    validated = await engine.validate(tokenRef.id);
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) throw unauthorized();
-    throw error;
-  }
+  // An invalid or revoked token is Keystone's 404 (TokenNotFound) here, not a 401.
+  const validated: ValidatedToken = await engine.validate(tokenRef.id);
   const payload = validated.payload;
   if (payload.appCredId) throw unauthorized('A token created with an application credential cannot be used to create another token.');
   const methods: AuthMethod[] = ['token', ...payload.methods.filter((m) => m !== 'token')];

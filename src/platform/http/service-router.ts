@@ -4,7 +4,8 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import express, { type Request, type Response, type Router } from 'express';
-import { OpenAPIBackend } from 'openapi-backend';
+import { OpenAPIBackend, type Operation } from 'openapi-backend';
+import { RouteTable, type RoutedOperation } from './route-table.ts';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { ApiError, badRequest, unauthorized } from './api-error.ts';
@@ -13,7 +14,7 @@ import { readJsonBody } from './body.ts';
 import { negotiateMicroversion } from './microversion.ts';
 import type { ApiResponse, Authenticator, RequestContext, ServiceApi } from './service-api.ts';
 import { requestId as newRequestId } from '../ids.ts';
-import { logger } from '../log.ts';
+import { logger, redact } from '../log.ts';
 
 const log = logger('http');
 
@@ -21,6 +22,8 @@ export interface RouterOptions {
   authenticator: Authenticator;
   /** public base URL of the shared port, used when the Host header is absent */
   publicBaseUrl: string;
+  /** the operator's declared external URL: when set, links always use it */
+  publicUrl?: string;
   recordDir?: string;
   /** the identity endpoint named in WWW-Authenticate on every 401 */
   identityUrl: string;
@@ -63,6 +66,12 @@ export async function createServiceRouter(service: ServiceApi, options: RouterOp
   });
   await api.init();
 
+  // The definition never changes after load: list its operations once, not per request.
+  const allOperations = api.router.getOperations();
+  api.router.getOperations = () => allOperations;
+  const routes = new RouteTable(allOperations as unknown as RoutedOperation[]);
+  const shapes = new Map(allOperations.map((op) => [op, requestShape(op)]));
+
   const router = express.Router();
   router.use(async (req: Request, res: Response) => {
     const requestId = newRequestId();
@@ -71,26 +80,26 @@ export async function createServiceRouter(service: ServiceApi, options: RouterOp
     const send = (response: ApiResponse, ctx?: Partial<RequestContext>) => sendResponse(service, res, req, response, ctx, options.recordDir);
     try {
       const path = req.path === '' ? '/' : req.path;
-      const lookup = { method: req.method, path, headers: req.headers as Record<string, string>, query: req.query as any };
-      let operation = api.matchOperation(lookup);
-      const isHeadFallback = !operation && req.method === 'HEAD';
-      if (isHeadFallback) operation = api.matchOperation({ ...lookup, method: 'GET' });
-      if (!operation) {
-        const anyMethod = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].some((m) => api.matchOperation({ ...lookup, method: m }));
-        throw anyMethod ? new ApiError(405, 'The method is not allowed for the requested URL.') : new ApiError(404, 'The resource could not be found.');
+      let route = routes.match(req.method, path);
+      const isHeadFallback = !route && req.method === 'HEAD';
+      if (isHeadFallback) route = routes.match('GET', path);
+      if (!route) {
+        throw routes.pathExists(path)
+          ? new ApiError(405, 'The method is not allowed for the requested URL.')
+          : new ApiError(404, 'The resource could not be found.');
       }
+      const operation = route.operation as unknown as Operation;
       const operationId = operation.operationId as string;
-      const baseUrl = externalBaseUrl(req, options.publicBaseUrl) + req.baseUrl;
       const ctx: RequestContext = {
         requestId,
         operationId,
         method: req.method,
         path,
-        params: {},
+        params: route.params,
         query: req.query as RequestContext['query'],
         headers: req.headers,
         body: undefined,
-        baseUrl,
+        baseUrl: `${options.publicUrl ?? `http://${req.headers.host ?? options.publicBaseUrl.replace(/^https?:\/\//, '')}`}${req.baseUrl}`,
         raw: { req, res },
       };
       if (service.microversions) {
@@ -100,21 +109,22 @@ export async function createServiceRouter(service: ServiceApi, options: RouterOp
         for (const legacy of service.microversions.legacyHeaders) res.setHeader(legacy, ctx.microversion);
         res.setHeader('Vary', ['OpenStack-API-Version', ...service.microversions.legacyHeaders].join(', '));
       }
-      const security = (operation as any).security as unknown[] | undefined;
-      if (!(Array.isArray(security) && security.length === 0)) {
+      const shape = shapes.get(operation)!;
+      if (!shape.public) {
         const token = req.headers['x-auth-token'];
         if (typeof token !== 'string' || token === '') throw unauthorized();
         ctx.auth = await options.authenticator.authenticate(token);
       }
-      const streamBody = (operation as any)['x-stream-body'] === true;
-      if (!streamBody) ctx.body = await readJsonBody(req);
-      const validation = api.validateRequest(
-        { method: isHeadFallback ? 'GET' : req.method, path, headers: req.headers as any, query: req.query as any, body: ctx.body },
-        operation,
-      );
-      if (!validation.valid) throw badRequest(describeValidationErrors(validation.errors as any));
-      const parsed = api.router.parseRequest({ method: req.method, path, headers: req.headers as any, query: req.query as any }, operation);
-      ctx.params = Object.fromEntries(Object.entries(parsed.params ?? {}).map(([k, v]) => [k, decodeURIComponent(String(v))]));
+      if (!shape.streamBody) ctx.body = await readJsonBody(req);
+      if (shape.validates || ctx.body !== undefined) {
+        // Upstream services ignore query parameters they do not know; so do we.
+        const query = Object.fromEntries(Object.entries(req.query).filter(([k]) => shape.queryNames.has(k)));
+        const validation = api.validateRequest(
+          { method: isHeadFallback ? 'GET' : req.method, path, headers: req.headers as any, query: query as any, body: ctx.body },
+          operation,
+        );
+        if (!validation.valid) throw badRequest(describeValidationErrors(validation.errors as any));
+      }
       const response = await service.handlers[operationId](ctx);
       if (isHeadFallback) response.body = undefined;
       send(response, ctx);
@@ -128,16 +138,31 @@ export async function createServiceRouter(service: ServiceApi, options: RouterOp
   return router;
 }
 
+interface RequestShape {
+  public: boolean;
+  streamBody: boolean;
+  /** whether the request has anything declared to validate (parameters or a body) */
+  validates: boolean;
+  queryNames: Set<string>;
+}
+
+function requestShape(operation: Operation): RequestShape {
+  const parameters = ((operation.parameters ?? []) as Array<{ in?: string; name?: string }>).filter(Boolean);
+  const security = operation.security as unknown[] | undefined;
+  return {
+    public: Array.isArray(security) && security.length === 0,
+    streamBody: (operation as any)['x-stream-body'] === true,
+    validates: parameters.length > 0 || operation.requestBody !== undefined,
+    queryNames: new Set(parameters.filter((p) => p.in === 'query').map((p) => String(p.name))),
+  };
+}
+
 function toApiError(error: unknown, service: string, requestId: string): ApiError {
   if (error instanceof ApiError) return error;
   log.error('unhandled error', { service, requestId, error: error instanceof Error ? error.stack : String(error) });
   return new ApiError(500, 'An unexpected error prevented the server from fulfilling your request.');
 }
 
-function externalBaseUrl(req: Request, fallback: string): string {
-  const host = req.headers.host;
-  return host ? `${req.protocol}://${host}` : fallback;
-}
 
 function sendResponse(
   service: ServiceApi,
@@ -148,6 +173,9 @@ function sendResponse(
   recordDir: string | undefined,
 ): void {
   if (response.streamed) return;
+  // A request whose body we did not read (refused early) leaves bytes on the
+  // connection; close it rather than let the client's next request hang behind them.
+  if (!req.complete) res.setHeader('Connection', 'close');
   for (const [k, v] of Object.entries(response.headers ?? {})) res.setHeader(k, v);
   res.status(response.status);
   if (response.body === undefined || response.status === 204 || req.method === 'HEAD') {
@@ -172,7 +200,8 @@ function sendResponse(
       path: req.originalUrl,
       status: response.status,
       microversion: ctx?.microversion ?? null,
-      body: response.body,
+      // Test-only recording; secrets shown once at creation must not land on disk either.
+      body: redact(response.body),
     });
     void mkdir(recordDir, { recursive: true })
       .then(() => appendFile(join(recordDir, `${service.type}.jsonl`), `${line}\n`))
