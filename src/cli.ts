@@ -1,5 +1,7 @@
 // The stackgate command: one binary, several roles.
+import cluster from 'node:cluster';
 import { loadConfig } from './platform/config.ts';
+import { forkWorkers } from './platform/workers.ts';
 import { logger } from './platform/log.ts';
 import { openRuntime } from './roles/runtime.ts';
 import { runBootstrap } from './roles/bootstrap.ts';
@@ -26,6 +28,16 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  if ((role === 'all-in-one' || role === 'api') && config.listen.workers > 1 && cluster.isPrimary) {
+    // The primary bootstraps once, then only supervises; workers serve the API.
+    const runtime = await openRuntime(config);
+    await runBootstrap(runtime);
+    await runtime.close();
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    forkWorkers(config.listen.workers);
+    cluster.on('exit', (worker, code) => log.warn('api worker exited', { pid: worker.process.pid, code }));
+    return;
+  }
   const runtime = await openRuntime(config);
   const shutdown = async (signal: string) => {
     log.info('stopping', { signal });
@@ -35,7 +47,7 @@ async function main(argv: string[]): Promise<void> {
   switch (role) {
     case 'all-in-one':
     case 'api': {
-      await runBootstrap(runtime);
+      if (cluster.isPrimary) await runBootstrap(runtime);
       const server = await startApi(runtime);
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.once(signal, () => void server.close().then(() => shutdown(signal)));

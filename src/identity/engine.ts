@@ -7,6 +7,7 @@ import { ApiError, forbidden, notFound, unauthorized } from '../platform/http/ap
 import type { AuthContext, Authenticator, RequestContext } from '../platform/http/service-api.ts';
 import type { Store } from '../platform/store/store.ts';
 import { logger } from '../platform/log.ts';
+import { announceChange, onPeerChange } from '../platform/workers.ts';
 import { openIdentityDb, type IdentityDb } from './identity-db.ts';
 import type { ProjectRecord } from './model.ts';
 import { PolicyEnforcer } from './policy/enforcer.ts';
@@ -71,6 +72,11 @@ export class IdentityEngine implements Authenticator {
   static async open(config: Config, store: Store, clock: Clock): Promise<IdentityEngine> {
     const engine = new IdentityEngine(await openIdentityDb(store), config, clock);
     await engine.revocations.load();
+    onPeerChange(async (topic) => {
+      if (topic !== 'identity') return;
+      engine.generation++;
+      await engine.revocations.load();
+    });
     engine.storedGeneration = await engine.readStoredGeneration();
     return engine;
   }
@@ -105,6 +111,7 @@ export class IdentityEngine implements Authenticator {
   /** Every identity write calls this: cached token validations are recomputed from the store. */
   async changed(): Promise<void> {
     this.generation++;
+    await announceChange('identity');
     this.storedGeneration++;
     const current = await this.db.meta.get('generation');
     const next = (typeof current?.value === 'number' ? current.value : 0) + 1;

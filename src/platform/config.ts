@@ -7,7 +7,8 @@ import { parse as parseYaml } from 'yaml';
 
 export interface Config {
   dataDir: string;
-  listen: { host: string; port: number; perServicePorts: boolean };
+  /** workers: API processes sharing the port (node:cluster); 1 serves everything in one process */
+  listen: { host: string; port: number; perServicePorts: boolean; workers: number };
   /** base URL put in the catalog; default http://<host>:<port> */
   publicUrl?: string;
   region: string;
@@ -40,7 +41,7 @@ export interface Config {
 export function defaultConfig(): Config {
   return {
     dataDir: join(homedir(), '.local', 'share', 'stackgate'),
-    listen: { host: '127.0.0.1', port: 8800, perServicePorts: false },
+    listen: { host: '127.0.0.1', port: 8800, perServicePorts: false, workers: 1 },
     region: 'RegionOne',
     store: { kind: 'sqlite' },
     bus: { kind: 'in-process' },
@@ -89,6 +90,7 @@ function applyEnv(config: Config, env: Env): void {
   };
   set('STACKGATE_HOST', (v) => (config.listen.host = v));
   set('STACKGATE_PORT', (v) => (config.listen.port = asInt('STACKGATE_PORT', v)));
+  set('STACKGATE_API_WORKERS', (v) => (config.listen.workers = Math.max(1, asInt('STACKGATE_API_WORKERS', v))));
   set('STACKGATE_PER_SERVICE_PORTS', (v) => (config.listen.perServicePorts = v === 'true' || v === '1'));
   set('STACKGATE_PUBLIC_URL', (v) => (config.publicUrl = v.replace(/\/+$/, '')));
   set('STACKGATE_REGION', (v) => (config.region = v));

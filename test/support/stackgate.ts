@@ -82,7 +82,7 @@ export async function startCloud(overrides: (config: Config) => void = () => und
   const dataDir = mkdtempSync(join(tmpdir(), 'stackgate-test-'));
   const config = defaultConfig();
   config.dataDir = dataDir;
-  config.listen = { host: '127.0.0.1', port: 0, perServicePorts: false };
+  config.listen = { host: '127.0.0.1', port: 0, perServicePorts: false, workers: 1 };
   config.identity.adminPassword = ADMIN_PASSWORD;
   config.cloudsYaml = '';
   overrides(config);

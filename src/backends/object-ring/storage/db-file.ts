@@ -1,0 +1,118 @@
+// What container and account databases share: one SQLite file per container/account
+// (Swift's layout), opened with full synchronous commits so an acknowledged update survives
+// a crash, a small cache of open handles, and Swift's per-key metadata with timestamps.
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { hashDir, isHash, partitionDir, type DataKind } from './paths.ts';
+
+/** Swift stores metadata as {name: [value, timestamp]}; an empty value marks a deletion. */
+export type TimedMetadata = Record<string, [string, string]>;
+
+export function mergeMetadata(current: TimedMetadata, incoming: TimedMetadata): TimedMetadata {
+  const out: TimedMetadata = { ...current };
+  for (const [key, [value, ts]] of Object.entries(incoming)) {
+    const have = out[key];
+    if (!have || have[1] < ts) out[key] = [value, ts];
+  }
+  return out;
+}
+
+/** The metadata a client sees: newest value of each key, deleted (empty) keys left out. */
+export function visibleMetadata(meta: TimedMetadata): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, [v]] of Object.entries(meta)) if (v !== '') out[k] = v;
+  return out;
+}
+
+export function openDbFile(path: string, schema: string): DatabaseSync {
+  mkdirSync(join(path, '..'), { recursive: true });
+  const db = new DatabaseSync(path);
+  db.exec('PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+  db.exec(schema);
+  return db;
+}
+
+export function transaction<T>(db: DatabaseSync, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+/** A bounded cache of open database handles, keyed by file path. */
+export class DbCache<T extends { close(): void }> {
+  private readonly open = new Map<string, T>();
+  private readonly limit: number;
+  constructor(limit = 128) {
+    this.limit = limit;
+  }
+  get(path: string, create: () => T): T {
+    let db = this.open.get(path);
+    if (db) {
+      this.open.delete(path);
+      this.open.set(path, db);
+      return db;
+    }
+    db = create();
+    this.open.set(path, db);
+    if (this.open.size > this.limit) {
+      const [oldest, handle] = this.open.entries().next().value as [string, T];
+      this.open.delete(oldest);
+      handle.close();
+    }
+    return db;
+  }
+  drop(path: string): void {
+    const db = this.open.get(path);
+    if (db) {
+      db.close();
+      this.open.delete(path);
+    }
+  }
+  dropUnder(prefix: string): void {
+    for (const path of [...this.open.keys()]) if (path.startsWith(prefix)) this.drop(path);
+  }
+  closeAll(): void {
+    for (const db of this.open.values()) db.close();
+    this.open.clear();
+  }
+}
+
+export function dbPath(devicesDir: string, device: string, kind: DataKind, part: number | string, hash: string): string {
+  return join(hashDir(devicesDir, device, kind, part, hash), `${hash}.db`);
+}
+
+/** Every database file of a device and kind, with its partition and hash. */
+export function* listDbFiles(devicesDir: string, device: string, kind: DataKind): Generator<{ part: string; hash: string; path: string }> {
+  const root = join(devicesDir, device, kind);
+  if (!existsSync(root)) return;
+  for (const part of readdirSync(root)) {
+    if (!/^\d+$/.test(part)) continue;
+    const pdir = partitionDir(devicesDir, device, kind, part);
+    for (const suffix of safeList(pdir)) {
+      for (const hash of safeList(join(pdir, suffix))) {
+        if (!isHash(hash)) continue;
+        const path = join(pdir, suffix, hash, `${hash}.db`);
+        if (existsSync(path)) yield { part, hash, path };
+      }
+    }
+  }
+}
+
+export function removeDbFile(path: string): void {
+  rmSync(join(path, '..'), { recursive: true, force: true });
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}

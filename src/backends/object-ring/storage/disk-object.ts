@@ -1,0 +1,370 @@
+// Objects on disk, as Swift's diskfile keeps them: one directory per object path hash,
+// holding at most the newest .data (or .ts tombstone) and the newest newer .meta. Every file
+// is written to tmp/, fsynced, renamed into place and the directory fsynced before success,
+// so an acknowledged write survives a crash. Node has no xattrs, so the metadata that Swift
+// puts in xattrs travels as a trailer inside the same file:
+//   <body bytes> <metadata JSON> <uint32 BE length of the JSON> "SGM1"
+// One file per version keeps the rename the single commit point.
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { StorageError, conflict } from './errors.ts';
+import { hashDir, isHash, partitionDir, quarantineDir, suffixOf, tmpDir } from './paths.ts';
+
+const MAGIC = Buffer.from('SGM1');
+const TRAILER = 8;
+/** Tombstones older than this are removed for good (Swift's reclaim_age default: a week). */
+export const DEFAULT_RECLAIM_AGE_SECONDS = 7 * 24 * 3600;
+
+export interface ObjectMetadata {
+  /** "/account/container/object" */
+  name: string;
+  timestamp: string;
+  contentType?: string;
+  etag?: string;
+  contentLength?: number;
+  /** lower-case header names: x-object-meta-*, x-object-sysmeta-*, content-encoding, ... */
+  headers: Record<string, string>;
+}
+
+export type ObjectState =
+  | { kind: 'missing' }
+  | { kind: 'tombstone'; timestamp: string }
+  | { kind: 'data'; metadata: ObjectMetadata; dataTimestamp: string; dataPath: string; bodyLength: number };
+
+export interface PutOptions {
+  timestamp: string;
+  contentType: string;
+  headers: Record<string, string>;
+  /** the client's ETag; the write fails with 422 when the body does not hash to it */
+  expectedEtag?: string;
+  /** the declared length; the write fails with 499 when the body is shorter or longer */
+  contentLength?: number;
+}
+
+const FILE_EXTS = ['.data', '.ts', '.meta'] as const;
+
+/** Headers a POST replaces (user metadata and the like); sysmeta stays as the PUT set it. */
+export function isPostableHeader(name: string): boolean {
+  return name.startsWith('x-object-meta-') || name.startsWith('x-object-transient-sysmeta-') ||
+    ['content-disposition', 'content-encoding', 'x-delete-at', 'x-object-manifest', 'x-static-large-object'].includes(name);
+}
+
+async function writeDurably(devicesDir: string, device: string, target: string, fill: (fh: FileHandle) => Promise<void>): Promise<void> {
+  const tmp = join(tmpDir(devicesDir, device), `${randomBytes(8).toString('hex')}.tmp`);
+  mkdirSync(tmpDir(devicesDir, device), { recursive: true });
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fill(fh);
+    await fh.sync();
+  } catch (error) {
+    await fh.close().catch(() => undefined);
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  await fh.close();
+  const dir = join(target, '..');
+  mkdirSync(dir, { recursive: true });
+  renameSync(tmp, target);
+  await fsyncDir(dir);
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+function trailer(metadata: object): Buffer {
+  const json = Buffer.from(JSON.stringify(metadata));
+  const tail = Buffer.alloc(TRAILER);
+  tail.writeUInt32BE(json.length, 0);
+  MAGIC.copy(tail, 4);
+  return Buffer.concat([json, tail]);
+}
+
+/** Reads the metadata trailer of a stored file; throws when the file is not ours or torn. */
+export async function readTrailer(path: string): Promise<{ metadata: ObjectMetadata; bodyLength: number }> {
+  const fh = await open(path, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size < TRAILER) throw new Error(`${path}: too short for a trailer`);
+    const tail = Buffer.alloc(TRAILER);
+    await fh.read(tail, 0, TRAILER, size - TRAILER);
+    if (!tail.subarray(4).equals(MAGIC)) throw new Error(`${path}: bad trailer magic`);
+    const len = tail.readUInt32BE(0);
+    if (len > size - TRAILER) throw new Error(`${path}: bad trailer length`);
+    const json = Buffer.alloc(len);
+    await fh.read(json, 0, len, size - TRAILER - len);
+    return { metadata: JSON.parse(json.toString('utf8')) as ObjectMetadata, bodyLength: size - TRAILER - len };
+  } finally {
+    await fh.close();
+  }
+}
+
+function timestampOf(file: string): string {
+  return file.slice(0, file.lastIndexOf('.'));
+}
+
+function extOf(file: string): string {
+  return file.slice(file.lastIndexOf('.'));
+}
+
+/** The files of one object directory that matter, newest first (dot-files and strays ignored). */
+function listVersions(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => (FILE_EXTS as readonly string[]).includes(extOf(f)))
+    .sort((a, b) => (timestampOf(a) === timestampOf(b) ? extOf(a).localeCompare(extOf(b)) : timestampOf(a) < timestampOf(b) ? 1 : -1));
+}
+
+/**
+ * Swift's hash_cleanup_listdir: keep the newest .data or .ts and the newest .meta newer than
+ * it; remove the rest, and a lone tombstone once it is older than reclaim_age. Returns the
+ * files kept, newest first.
+ */
+export function cleanupObjectDir(dir: string, reclaimAgeSeconds = DEFAULT_RECLAIM_AGE_SECONDS, nowSeconds = Date.now() / 1000): string[] {
+  const files = listVersions(dir);
+  const keep: string[] = [];
+  let meta: string | undefined;
+  let base: string | undefined;
+  for (const f of files) {
+    const ext = extOf(f);
+    if (ext === '.meta') {
+      if (!base && !meta) meta = f;
+    } else if (!base) base = f;
+  }
+  if (base && extOf(base) === '.ts' && Number(timestampOf(base)) < nowSeconds - reclaimAgeSeconds) base = undefined;
+  if (meta && (!base || extOf(base) === '.ts')) meta = undefined;
+  if (meta) keep.push(meta);
+  if (base) keep.push(base);
+  for (const f of files) if (!keep.includes(f)) rmSync(join(dir, f), { force: true });
+  if (keep.length === 0 && existsSync(dir)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // a concurrent writer put something in it
+    }
+  }
+  return keep;
+}
+
+export class DiskObjects {
+  readonly devicesDir: string;
+  reclaimAgeSeconds = DEFAULT_RECLAIM_AGE_SECONDS;
+
+  constructor(devicesDir: string) {
+    this.devicesDir = devicesDir;
+  }
+
+  dir(device: string, part: number | string, hash: string): string {
+    return hashDir(this.devicesDir, device, 'objects', part, hash);
+  }
+
+  async state(device: string, part: number | string, hash: string): Promise<ObjectState> {
+    const dir = this.dir(device, part, hash);
+    const files = listVersions(dir);
+    const baseFile = files.find((f) => extOf(f) !== '.meta');
+    if (!baseFile) return { kind: 'missing' };
+    if (extOf(baseFile) === '.ts') return { kind: 'tombstone', timestamp: timestampOf(baseFile) };
+    const dataPath = join(dir, baseFile);
+    const { metadata, bodyLength } = await readTrailer(dataPath);
+    const metaFile = files.find((f) => extOf(f) === '.meta' && timestampOf(f) > timestampOf(baseFile));
+    const merged: ObjectMetadata = { ...metadata, headers: { ...metadata.headers } };
+    if (metaFile) {
+      const { metadata: post } = await readTrailer(join(dir, metaFile));
+      for (const k of Object.keys(merged.headers)) if (isPostableHeader(k)) delete merged.headers[k];
+      Object.assign(merged.headers, post.headers);
+      if (post.contentType) merged.contentType = post.contentType;
+      merged.timestamp = post.timestamp;
+    }
+    return { kind: 'data', metadata: merged, dataTimestamp: timestampOf(baseFile), dataPath, bodyLength };
+  }
+
+  /** The timestamp of the newest .data or .ts, for Swift's "409 if not newer" rule. */
+  private async newestBase(device: string, part: number | string, hash: string): Promise<string | undefined> {
+    const base = listVersions(this.dir(device, part, hash)).find((f) => extOf(f) !== '.meta');
+    return base ? timestampOf(base) : undefined;
+  }
+
+  async put(device: string, part: number | string, hash: string, name: string, options: PutOptions, body: Readable): Promise<ObjectMetadata> {
+    const existing = await this.newestBase(device, part, hash);
+    if (existing && existing >= options.timestamp) {
+      body.resume();
+      throw conflict('a newer version exists', { 'x-backend-timestamp': existing });
+    }
+    const md5 = createHash('md5');
+    let length = 0;
+    let metadata!: ObjectMetadata;
+    const target = join(this.dir(device, part, hash), `${options.timestamp}.data`);
+    await writeDurably(this.devicesDir, device, target, async (fh) => {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        md5.update(chunk);
+        length += chunk.length;
+        if (options.contentLength !== undefined && length > options.contentLength) throw new StorageError(499, 'body longer than Content-Length');
+        await fh.write(chunk);
+      }
+      if (options.contentLength !== undefined && length !== options.contentLength) throw new StorageError(499, 'body shorter than Content-Length');
+      const etag = md5.digest('hex');
+      if (options.expectedEtag && options.expectedEtag.replace(/"/g, '').toLowerCase() !== etag) throw new StorageError(422, 'Unprocessable Entity: ETag mismatch');
+      metadata = { name, timestamp: options.timestamp, contentType: options.contentType, etag, contentLength: length, headers: options.headers };
+      await fh.write(trailer(metadata));
+    });
+    cleanupObjectDir(this.dir(device, part, hash), this.reclaimAgeSeconds);
+    return metadata;
+  }
+
+  async delete(device: string, part: number | string, hash: string, name: string, timestamp: string): Promise<ObjectState> {
+    const before = await this.state(device, part, hash);
+    const existing = await this.newestBase(device, part, hash);
+    if (existing && existing >= timestamp) throw conflict('a newer version exists', { 'x-backend-timestamp': existing });
+    const target = join(this.dir(device, part, hash), `${timestamp}.ts`);
+    await writeDurably(this.devicesDir, device, target, async (fh) => {
+      await fh.write(trailer({ name, timestamp, headers: {} }));
+    });
+    cleanupObjectDir(this.dir(device, part, hash), this.reclaimAgeSeconds);
+    return before;
+  }
+
+  /** Swift's fast POST: a .meta file replacing the object's user metadata (and content type). */
+  async post(device: string, part: number | string, hash: string, name: string, timestamp: string, headers: Record<string, string>, contentType?: string): Promise<ObjectMetadata> {
+    const current = await this.state(device, part, hash);
+    if (current.kind !== 'data') throw new StorageError(404, 'Not Found', current.kind === 'tombstone' ? { 'x-backend-timestamp': current.timestamp } : {});
+    if (current.metadata.timestamp >= timestamp) throw conflict('a newer version exists', { 'x-backend-timestamp': current.metadata.timestamp });
+    const meta: ObjectMetadata = { name, timestamp, headers };
+    if (contentType) meta.contentType = contentType;
+    const target = join(this.dir(device, part, hash), `${timestamp}.meta`);
+    await writeDurably(this.devicesDir, device, target, async (fh) => {
+      await fh.write(trailer(meta));
+    });
+    cleanupObjectDir(this.dir(device, part, hash), this.reclaimAgeSeconds);
+    const after = await this.state(device, part, hash);
+    return (after as Extract<ObjectState, { kind: 'data' }>).metadata;
+  }
+
+  openBody(state: Extract<ObjectState, { kind: 'data' }>, range?: { start: number; end: number }): Readable {
+    if (state.bodyLength === 0) return createReadStream(state.dataPath, { start: 0, end: -1 });
+    const start = range?.start ?? 0;
+    const end = range?.end ?? state.bodyLength - 1;
+    return createReadStream(state.dataPath, { start, end: Math.min(end, state.bodyLength - 1), highWaterMark: 256 * 1024 });
+  }
+
+  // ---- replication and auditing ----
+
+  partitions(device: string): string[] {
+    const dir = join(this.devicesDir, device, 'objects');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).filter((p) => /^\d+$/.test(p));
+  }
+
+  /** suffix -> md5 of its object directories' file names (after cleanup): equal on two nodes iff in sync. */
+  suffixHashes(device: string, part: number | string): Record<string, string> {
+    const pdir = partitionDir(this.devicesDir, device, 'objects', part);
+    const out: Record<string, string> = {};
+    if (!existsSync(pdir)) return out;
+    for (const suffix of readdirSync(pdir).sort()) {
+      if (!/^[0-9a-f]{3}$/.test(suffix)) continue;
+      const listing = this.suffixListing(device, part, suffix);
+      const hashes = Object.keys(listing).sort();
+      if (hashes.length === 0) {
+        try {
+          rmdirSync(join(pdir, suffix));
+        } catch {
+          // not empty after all (strays); keep it
+        }
+        continue;
+      }
+      const md5 = createHash('md5');
+      for (const h of hashes) md5.update(`${h}:${listing[h].join(',')};`);
+      out[suffix] = md5.digest('hex');
+    }
+    return out;
+  }
+
+  /** hash -> kept file names (newest first) for one suffix of a partition. */
+  suffixListing(device: string, part: number | string, suffix: string): Record<string, string[]> {
+    const sdir = join(partitionDir(this.devicesDir, device, 'objects', part), suffix);
+    const out: Record<string, string[]> = {};
+    if (!existsSync(sdir)) return out;
+    for (const hash of readdirSync(sdir)) {
+      if (!isHash(hash) || suffixOf(hash) !== suffix) continue;
+      const kept = cleanupObjectDir(join(sdir, hash), this.reclaimAgeSeconds);
+      if (kept.length) out[hash] = kept;
+    }
+    return out;
+  }
+
+  filePath(device: string, part: number | string, hash: string, file: string): string {
+    if (!isHash(hash) || !/^\d{10}\.\d{5}\.(data|ts|meta)$/.test(file)) throw new StorageError(400, 'bad replication file name');
+    return join(this.dir(device, part, hash), file);
+  }
+
+  /** Receives one replicated file (as rsync would) and lets cleanup keep only the newest. */
+  async receiveFile(device: string, part: number | string, hash: string, file: string, body: Readable): Promise<void> {
+    const target = this.filePath(device, part, hash, file);
+    if (existsSync(target)) {
+      body.resume();
+      return;
+    }
+    await writeDurably(this.devicesDir, device, target, async (fh) => {
+      for await (const chunk of body as AsyncIterable<Buffer>) await fh.write(chunk);
+    });
+    // a torn or foreign file must not enter the store
+    try {
+      await readTrailer(target);
+    } catch (error) {
+      rmSync(target, { force: true });
+      throw new StorageError(400, `bad replicated file: ${(error as Error).message}`);
+    }
+    cleanupObjectDir(this.dir(device, part, hash), this.reclaimAgeSeconds);
+  }
+
+  removePartition(device: string, part: number | string): void {
+    rmSync(partitionDir(this.devicesDir, device, 'objects', part), { recursive: true, force: true });
+  }
+
+  /** Moves a whole object directory aside, as Swift's quarantine does, so replication refills it. */
+  quarantine(device: string, part: number | string, hash: string): string {
+    const qdir = quarantineDir(this.devicesDir, device, 'objects');
+    mkdirSync(qdir, { recursive: true });
+    let target = join(qdir, hash);
+    if (existsSync(target)) target = `${target}-${randomBytes(4).toString('hex')}`;
+    renameSync(this.dir(device, part, hash), target);
+    return target;
+  }
+
+  /** Every stored .data file of a device: what the auditor walks. */
+  *dataFiles(device: string): Generator<{ part: string; hash: string; path: string }> {
+    for (const part of this.partitions(device)) {
+      const pdir = partitionDir(this.devicesDir, device, 'objects', part);
+      let suffixes: string[] = [];
+      try {
+        suffixes = readdirSync(pdir);
+      } catch {
+        continue;
+      }
+      for (const suffix of suffixes) {
+        let hashes: string[] = [];
+        try {
+          hashes = readdirSync(join(pdir, suffix));
+        } catch {
+          continue;
+        }
+        for (const hash of hashes) {
+          if (!isHash(hash)) continue;
+          const data = listVersions(join(pdir, suffix, hash)).find((f) => extOf(f) === '.data');
+          if (data) yield { part, hash, path: join(pdir, suffix, hash, data) };
+        }
+      }
+    }
+  }
+
+  fileSize(path: string): number {
+    return statSync(path).size;
+  }
+}
