@@ -108,7 +108,7 @@ function markdownSection(run: Run, jsonName: string): string {
     `taken for Keystone then at once for stackgate (1-minute load average ${m.loadavg_1m_before ?? '?'} before, ${m.loadavg_1m_after ?? '?'} after). Keystone is Debian's`,
     `${run.keystone.version || 'python3-keystone'} as \`../shared/reference/setup-keystone.sh\` sets it up (fernet, oslo_cache.dict,`,
     `uwsgi 2 single-threaded processes); stackgate ${run.stackgate.commit || ''} is \`all-in-one\` on the embedded SQLite store,`,
-    'one Node process. wrk runs on the same cores as the server under test.',
+    'STACKGATE_API_WORKERS processes (default 2, as Keystone\'s 2 uwsgi processes). wrk runs on the same cores as the server under test.',
     '',
     ...table,
     '',

@@ -8,6 +8,7 @@
 #   BENCH_WARMUP   seconds of unrecorded load before each figure (default 3; both sides alike)
 #   BENCH_NODE_ARGS extra node flags for stackgate, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 #   BENCH_NO_RESULTS=1  write the JSON but leave bench/RESULTS.md alone
+#   BENCH_STACKGATE_WORKERS  API worker processes (default 2, as the reference Keystone's 2 uwsgi processes)
 #   BENCH_STACKGATE_DIR  the stackgate tree to run (default: this repo), e.g. an export of a commit
 # Writes bench/out/keystone-<timestamp>.json, prints a table, updates bench/RESULTS.md.
 set -euo pipefail
@@ -64,6 +65,7 @@ echo "starting stackgate on 127.0.0.1:$sg_port ..."
 # shellcheck disable=SC2086 # BENCH_NODE_ARGS is a list of flags
 env -u STACKGATE_CONFIG STACKGATE_DATA_DIR="$work/stackgate" STACKGATE_HOST=127.0.0.1 STACKGATE_PORT="$sg_port" \
   STACKGATE_ADMIN_PASSWORD=secret STACKGATE_CLOUDS_YAML=off STACKGATE_LOG_LEVEL=warn \
+  STACKGATE_API_WORKERS="${BENCH_STACKGATE_WORKERS:-2}" \
   "$node" ${BENCH_NODE_ARGS:-} "$sg_dir/src/cli.ts" all-in-one >"$work/stackgate.log" 2>&1 &
 sg_pid=$!
 for _ in $(seq 1 120); do
