@@ -6,6 +6,8 @@ import { logger } from './platform/log.ts';
 import { openRuntime } from './roles/runtime.ts';
 import { runBootstrap } from './roles/bootstrap.ts';
 import { startApi } from './roles/api.ts';
+import { runObjectServer } from './roles/object-server.ts';
+import { runRingCli } from './roles/ring-cli.ts';
 
 const log = logger('cli');
 
@@ -16,6 +18,8 @@ roles:
   api           the REST APIs only
   bootstrap     create the admin user, project, roles and catalog, then exit
   fernet-rotate rotate the token keys, then exit
+  object-server a Swift storage node: --devices DIR --port P --rings DIR (see stackgate object-server -h)
+  ring          build and rebalance rings: create|add|remove|set-weight|rebalance|show (see stackgate ring help)
 
 configuration: $STACKGATE_CONFIG or <data dir>/stackgate.yaml, then STACKGATE_* variables
 (see docs/configuration.md). Data lives in $STACKGATE_DATA_DIR (default ~/.local/share/stackgate).
@@ -26,6 +30,15 @@ async function main(argv: string[]): Promise<void> {
   if (role === '-h' || role === '--help' || role === 'help') {
     process.stdout.write(USAGE);
     return;
+  }
+  // Storage roles open no store, bus or identity: they need only their devices and rings.
+  switch (role) {
+    case 'object-server':
+      await runObjectServer(argv.slice(1));
+      return;
+    case 'ring':
+      process.exitCode = runRingCli(argv.slice(1));
+      return;
   }
   const config = loadConfig();
   if ((role === 'all-in-one' || role === 'api') && config.listen.workers > 1 && cluster.isPrimary) {

@@ -118,8 +118,16 @@ export class RingObjectClient implements ObjectClient {
       }
     };
     let other = 0;
-    for (const node of candidates()) {
-      if (this.backend.isLimited(node)) continue;
+    const limited: RingNode[] = [];
+    // error-limited nodes are asked last, not never: one of them may be back already
+    const ordered = function* (backend: Backend) {
+      for (const node of candidates()) {
+        if (backend.isLimited(node)) limited.push(node);
+        else yield node;
+      }
+      yield* limited;
+    };
+    for (const node of ordered(this.backend)) {
       tried++;
       let res: BackendResponse;
       try {
@@ -227,10 +235,10 @@ export class RingObjectClient implements ObjectClient {
   }
 
   /** Tells the account replicas about a container's state and stats (Swift's container->account update). */
-  private async updateAccount(account: string, container: string, put: string, del: string, objectCount: number, bytesUsed: number): Promise<void> {
+  private async updateAccount(account: string, container: string, put: string, del: string, objectCount: number, bytesUsed: number, statsTimestamp: string): Promise<void> {
     await this.writeAll(this.rings.account, 'account', [account, container], 'PUT', {
       [H.putTimestamp]: put, [H.deleteTimestamp]: del, [H.objectCount]: String(objectCount), [H.bytesUsed]: String(bytesUsed),
-      [H.statsTimestamp]: newTimestamp(),
+      [H.statsTimestamp]: statsTimestamp,
     }, account);
   }
 
@@ -281,7 +289,8 @@ export class RingObjectClient implements ObjectClient {
     const ok = results.find((r) => r.status >= 200 && r.status < 300 && headerValue(r.headers, H.putTimestamp));
     if (!ok) return;
     await this.updateAccount(account, container, headerValue(ok.headers, H.putTimestamp)!, headerValue(ok.headers, H.deleteTimestamp) ?? ZERO_TIMESTAMP,
-      Number(headerValue(ok.headers, H.containerObjectCount) ?? 0), Number(headerValue(ok.headers, H.containerBytesUsed) ?? 0));
+      Number(headerValue(ok.headers, H.containerObjectCount) ?? 0), Number(headerValue(ok.headers, H.containerBytesUsed) ?? 0),
+      headerValue(ok.headers, H.statsTimestamp) ?? newTimestamp());
   }
 
   /** Records an object change in the container replicas (Swift's object->container update). */

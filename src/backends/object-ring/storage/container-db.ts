@@ -160,6 +160,12 @@ export class ContainerDb {
     }, params);
   }
 
+  /** The newest change the stats reflect: lets the account keep the newest stats of any replica. */
+  statsTimestamp(info = this.info()): string {
+    const row = this.db.prepare('SELECT MAX(created_at) AS t FROM object').get() as { t: string | null };
+    return [row.t ?? ZERO_TIMESTAMP, info.putTimestamp, info.deleteTimestamp].sort().at(-1)!;
+  }
+
   setReported(info: ContainerInfo): void {
     this.db.prepare('UPDATE container_info SET reported_put_timestamp = ?, reported_delete_timestamp = ?, reported_object_count = ?, reported_bytes_used = ?')
       .run(info.putTimestamp, info.deleteTimestamp, info.objectCount, info.bytesUsed);

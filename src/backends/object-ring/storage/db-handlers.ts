@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { H, isAccountMetaHeader, isContainerMetaHeader } from '../common/backend-headers.ts';
 import { ZERO_TIMESTAMP, normalizeTimestamp } from '../common/timestamp.ts';
 import type { AccountState } from './account-db.ts';
-import type { ContainerState } from './container-db.ts';
+import type { ContainerDb, ContainerState } from './container-db.ts';
 import { visibleMetadata, type TimedMetadata } from './db-file.ts';
 import type { DbStore } from './db-store.ts';
 import { StorageError } from './errors.ts';
@@ -68,7 +68,7 @@ export async function handleContainer(dbs: DbStore, t: DbTarget, req: IncomingMe
       name: t.object, created_at: ts, deleted: method === 'DELETE' ? 1 : 0,
       size: Number(header(req, H.size) ?? 0), content_type: header(req, H.rowContentType) ?? '', etag: header(req, H.rowEtag) ?? '',
     }]);
-    return send(res, method === 'PUT' ? 201 : 204, statsHeaders(db.info()));
+    return send(res, method === 'PUT' ? 201 : 204, containerHeaders(db));
   }
   switch (method) {
     case 'PUT': {
@@ -76,7 +76,7 @@ export async function handleContainer(dbs: DbStore, t: DbTarget, req: IncomingMe
       const db = dbs.container(t.device, t.part, hash, true)!;
       db.initialize(t.account, t.container!, ts);
       const created = db.put(ts, timedMetadata(req, isContainerMetaHeader, ts));
-      return send(res, created ? 201 : 202, statsHeaders(db.info()));
+      return send(res, created ? 201 : 202, containerHeaders(db));
     }
     case 'POST': {
       const ts = requireTimestamp(req);
@@ -90,7 +90,7 @@ export async function handleContainer(dbs: DbStore, t: DbTarget, req: IncomingMe
       const db = dbs.container(t.device, t.part, hash);
       if (!db || !db.initialized() || db.isDeleted()) return send(res, 404);
       db.delete(ts);
-      return send(res, 204, statsHeaders(db.info()));
+      return send(res, 204, containerHeaders(db));
     }
     case 'HEAD':
     case 'GET': {
@@ -105,6 +105,11 @@ export async function handleContainer(dbs: DbStore, t: DbTarget, req: IncomingMe
     default:
       throw new StorageError(405, 'Method Not Allowed');
   }
+}
+
+function containerHeaders(db: ContainerDb): Record<string, string> {
+  const info = db.info();
+  return { ...statsHeaders(info), [H.statsTimestamp]: db.statsTimestamp(info) };
 }
 
 function statsHeaders(info: { objectCount: number; bytesUsed: number; putTimestamp: string; deleteTimestamp: string; createdAt: string }): Record<string, string> {

@@ -74,7 +74,8 @@ export class ObjectServer {
   }
 
   private fail(res: ServerResponse, error: unknown): void {
-    if (res.headersSent) {
+    if (res.headersSent || !res.socket || res.socket.destroyed) {
+      // the client went away (an aborted upload): nothing to answer
       res.destroy();
       return;
     }
