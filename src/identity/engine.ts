@@ -1,5 +1,6 @@
 // The Keystone engine every service uses: token validation (the hot path, served
 // from memory), token issue, and policy decisions for a request.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../platform/config.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -20,6 +21,7 @@ import { KeyRepository } from './tokens/key-repository.ts';
 import { InvalidTokenError, TokenExpiredError, TokenProvider, type IssueFields, type TokenPayload } from './tokens/token-provider.ts';
 import { renderToken, type TokenSubject } from './auth/token-view.ts';
 import { buildCatalog } from './catalog.ts';
+import { IdentityManager } from './backends/manager.ts';
 
 const log = logger('identity');
 
@@ -49,13 +51,18 @@ export class IdentityEngine implements Authenticator {
   readonly keys: KeyRepository;
   readonly policy: PolicyEnforcer;
   readonly revocations: RevocationList;
+  /** users and groups, per domain: the embedded store or a domain's directory */
+  readonly backends: IdentityManager;
+  /** one enforcer per service, as each OpenStack service has its own policy file and base rules */
+  private readonly policies = new Map<string, PolicyEnforcer>();
   private generation = 0;
   private storedGeneration = 0;
   private cache = new Map<string, CacheEntry>();
   private syncTimer?: NodeJS.Timeout;
 
-  private constructor(db: IdentityDb, config: Config, clock: Clock) {
+  private constructor(db: IdentityDb, backends: IdentityManager, config: Config, clock: Clock) {
     this.db = db;
+    this.backends = backends;
     this.config = config;
     this.clock = clock;
     this.keys = new KeyRepository({
@@ -66,11 +73,13 @@ export class IdentityEngine implements Authenticator {
     this.keys.setup();
     this.tokens = new TokenProvider({ keys: this.keys, clock, ttlMs: config.identity.tokenExpirationSeconds * 1000 });
     this.policy = new PolicyEnforcer({ defaults: KEYSTONE_DEFAULT_RULES, policyFile: config.identity.policyFile });
+    this.policies.set('identity', this.policy);
     this.revocations = new RevocationList(db, clock, (config.identity.tokenExpirationSeconds + config.identity.allowExpiredWindowSeconds) * 1000);
   }
 
   static async open(config: Config, store: Store, clock: Clock): Promise<IdentityEngine> {
-    const engine = new IdentityEngine(await openIdentityDb(store), config, clock);
+    const db = await openIdentityDb(store);
+    const engine = new IdentityEngine(db, await IdentityManager.open(db, store, config), config, clock);
     await engine.revocations.load();
     onPeerChange(async (topic) => {
       if (topic !== 'identity') return;
@@ -101,6 +110,7 @@ export class IdentityEngine implements Authenticator {
   stop(): void {
     if (this.syncTimer) clearInterval(this.syncTimer);
     this.syncTimer = undefined;
+    void this.backends.close();
   }
 
   private async readStoredGeneration(): Promise<number> {
@@ -189,7 +199,7 @@ export class IdentityEngine implements Authenticator {
 
   /** Loads what a payload names; 404 when any of it is gone, disabled or without roles. */
   async resolveSubject(payload: TokenPayload): Promise<TokenSubject> {
-    const user = await this.db.users.get(payload.userId);
+    const user = await this.backends.getUser(payload.userId);
     if (!user || !user.enabled) throw notFound('user');
     const userDomain = await this.db.projects.get(user.domain_id);
     if (!userDomain || !userDomain.enabled) throw notFound('domain');
@@ -219,7 +229,7 @@ export class IdentityEngine implements Authenticator {
       subject.appCred = appCred;
     }
     if (roleScope) {
-      let roles = await effectiveRoles(this.db, user.id, roleScope);
+      let roles = await effectiveRoles(this.db, user.id, roleScope, payload.federated?.groupIds);
       if (subject.appCred) {
         const delegated = new Set(subject.appCred.role_ids);
         roles = roles.filter((r) => delegated.has(r.id));
@@ -243,11 +253,25 @@ export class IdentityEngine implements Authenticator {
     return body;
   }
 
-  /** Policy check for a request; 403 in the service's format when denied. */
+  /**
+   * The policy enforcer of one service (its catalog type), created on first use with the
+   * operator's overrides from `<dataDir>/policy/<service>.yaml` when that file exists.
+   */
+  policyFor(service: string): PolicyEnforcer {
+    let enforcer = this.policies.get(service);
+    if (!enforcer) {
+      const file = join(this.config.dataDir, 'policy', `${service}.yaml`);
+      enforcer = new PolicyEnforcer({ policyFile: existsSync(file) ? file : undefined });
+      this.policies.set(service, enforcer);
+    }
+    return enforcer;
+  }
+
+  /** Policy check for a request, by the rules of the request's service; 403 in the service's format when denied. */
   authorize(ctx: RequestContext, rule: string, target: Record<string, unknown> = {}): void {
     if (!ctx.auth) throw unauthorized();
     try {
-      this.policy.authorize(rule, target, ctx.auth.credentials as Credentials);
+      this.policyFor(ctx.service ?? 'identity').authorize(rule, target, ctx.auth.credentials as Credentials);
     } catch (error) {
       if (error instanceof PolicyNotAuthorized) {
         throw forbidden(`You are not authorized to perform the requested action: ${rule}.`);
@@ -259,7 +283,7 @@ export class IdentityEngine implements Authenticator {
   /** The same decision without throwing, for filtering lists. */
   allows(ctx: RequestContext, rule: string, target: Record<string, unknown> = {}): boolean {
     if (!ctx.auth) return false;
-    return this.policy.enforce(rule, target, ctx.auth.credentials as Credentials);
+    return this.policyFor(ctx.service ?? 'identity').enforce(rule, target, ctx.auth.credentials as Credentials);
   }
 }
 

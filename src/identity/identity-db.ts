@@ -17,6 +17,7 @@ import type {
   ServiceRecord,
   UserRecord,
 } from './model.ts';
+import { openFederationDb, type FederationDb } from './federation/federation-db.ts';
 
 export interface IdentityDb {
   projects: Collection<ProjectRecord>;
@@ -36,6 +37,8 @@ export interface IdentityDb {
   revocations: Collection<RevocationRecord>;
   /** small key/value records: bootstrap marker, change generation */
   meta: Collection<{ id: string; value: unknown }>;
+  /** OS-FEDERATION: identity providers, protocols, mappings, shadow users */
+  federation: FederationDb;
 }
 
 export async function openIdentityDb(store: Store): Promise<IdentityDb> {
@@ -65,5 +68,6 @@ export async function openIdentityDb(store: Store): Promise<IdentityDb> {
     accessRules: db.collection<AccessRuleRecord>('access_rules', { indexes: [['user_id']] }),
     revocations: db.collection<RevocationRecord>('revocations'),
     meta: db.collection<{ id: string; value: unknown }>('meta'),
+    federation: openFederationDb(db),
   };
 }

@@ -3,6 +3,7 @@
 // roles followed transitively. Tokens and role_assignments?effective share it.
 import type { IdentityDb } from './identity-db.ts';
 import type { AssignmentRecord, ProjectRecord, RoleRecord, TargetType } from './model.ts';
+import { managerFor } from './backends/manager.ts';
 
 export interface Scope {
   type: TargetType;
@@ -10,7 +11,10 @@ export interface Scope {
   id: string;
 }
 
+/** The user's groups in every backend: embedded memberships and, for a directory user, the directory's groups. */
 export async function groupIdsOf(db: IdentityDb, userId: string): Promise<string[]> {
+  const manager = managerFor(db);
+  if (manager) return manager.groupIdsOf(userId);
   return (await db.memberships.find({ user_id: userId })).map((m) => m.group_id);
 }
 
@@ -68,9 +72,12 @@ export async function expandImplied(db: IdentityDb, roleIds: string[]): Promise<
   return [...result];
 }
 
-/** The roles (records) a user effectively holds on a scope. Domain-specific roles are not carried into tokens. */
-export async function effectiveRoles(db: IdentityDb, userId: string, scope: Scope): Promise<RoleRecord[]> {
-  const actors = [userId, ...(await groupIdsOf(db, userId))];
+/**
+ * The roles (records) a user effectively holds on a scope. Domain-specific roles are not carried into tokens.
+ * `federatedGroupIds`: the groups a federated token's mapping gave (they are not stored memberships).
+ */
+export async function effectiveRoles(db: IdentityDb, userId: string, scope: Scope, federatedGroupIds: readonly string[] = []): Promise<RoleRecord[]> {
+  const actors = [userId, ...(await groupIdsOf(db, userId)), ...federatedGroupIds];
   const assigned = [...new Set((await assignmentsOnScope(db, actors, scope)).map((a) => a.role_id))];
   const all = await expandImplied(db, assigned);
   if (all.length === 0) return [];

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import type { DomainDriverConfig } from '../identity/backends/domain-config.ts';
 
 export interface Config {
   dataDir: string;
@@ -31,7 +32,20 @@ export interface Config {
       minimumPasswordAgeDays: number;
       passwordExpiresDays: number;
     };
+    /** domain name -> its own identity backend (e.g. LDAP); others use the embedded store */
+    domains?: Record<string, DomainDriverConfig>;
+    /** OS-FEDERATION: stackgate as a SAML 2.0 service provider */
+    federation: {
+      /** origins WebSSO may hand tokens to (Keystone's [federation] trusted_dashboard) */
+      trustedDashboards: string[];
+      /** our SAML entity id; default <public url>/identity/v3/OS-FEDERATION/saml2/sp/metadata */
+      spEntityId?: string;
+      /** tolerated difference between the IdP's clock and ours on NotBefore/NotOnOrAfter */
+      clockSkewSeconds: number;
+    };
   };
+  /** all-in-one object storage: local devices (one storage server each) under <dataDir>/object-ring */
+  objectStore: { devices: number; replicas: number; partPower: number };
   /** write the `stackgate` cloud into this clouds.yaml on bootstrap; empty string: do not */
   cloudsYaml: string;
   /** test-only: append every JSON response to this directory (conformance oracle) */
@@ -58,7 +72,9 @@ export function defaultConfig(): Config {
         minimumPasswordAgeDays: 0,
         passwordExpiresDays: 0,
       },
+      federation: { trustedDashboards: [], clockSkewSeconds: 30 },
     },
+    objectStore: { devices: 3, replicas: 3, partPower: 10 },
     cloudsYaml: join(homedir(), '.config', 'openstack', 'clouds.yaml'),
   };
 }
@@ -103,6 +119,8 @@ function applyEnv(config: Config, env: Env): void {
   set('STACKGATE_TOKEN_EXPIRATION', (v) => (config.identity.tokenExpirationSeconds = asInt('STACKGATE_TOKEN_EXPIRATION', v)));
   set('STACKGATE_CLOUDS_YAML', (v) => (config.cloudsYaml = v === 'off' ? '' : v));
   set('STACKGATE_RECORD_DIR', (v) => (config.recordDir = v));
+  set('STACKGATE_TRUSTED_DASHBOARDS', (v) => (config.identity.federation.trustedDashboards = v.split(',').map((s) => s.trim()).filter(Boolean)));
+  set('STACKGATE_SAML_SP_ENTITY_ID', (v) => (config.identity.federation.spEntityId = v));
   if (env.STACKGATE_SECURITY_COMPLIANCE === 'tempest') {
     // The values Tempest's identity tests expect of a cloud that enables security compliance.
     Object.assign(config.identity.securityCompliance, {

@@ -59,10 +59,11 @@ export function authHandlers(engine: IdentityEngine): Record<string, OperationHa
     getAuthProjects: async (ctx) => {
       engine.authorize(ctx, 'identity:get_auth_projects');
       const userId = ctx.auth!.userId;
+      const federatedGroups = (await engine.validate(ctx.auth!.token)).payload.federated?.groupIds;
       const candidates = await engine.db.projects.find({ is_domain: false, enabled: true }, { sort: [['name', 'asc']] });
       const projects = [];
       for (const p of candidates) {
-        if ((await effectiveRoles(engine.db, userId, { type: 'project', id: p.id })).length === 0) continue;
+        if ((await effectiveRoles(engine.db, userId, { type: 'project', id: p.id }, federatedGroups)).length === 0) continue;
         projects.push({
           id: p.id,
           name: p.name,
@@ -81,10 +82,11 @@ export function authHandlers(engine: IdentityEngine): Record<string, OperationHa
     getAuthDomains: async (ctx) => {
       engine.authorize(ctx, 'identity:get_auth_domains');
       const userId = ctx.auth!.userId;
+      const federatedGroups = (await engine.validate(ctx.auth!.token)).payload.federated?.groupIds;
       const candidates = await engine.db.projects.find({ is_domain: true, enabled: true }, { sort: [['name', 'asc']] });
       const domains = [];
       for (const d of candidates) {
-        if ((await effectiveRoles(engine.db, userId, { type: 'domain', id: d.id })).length === 0) continue;
+        if ((await effectiveRoles(engine.db, userId, { type: 'domain', id: d.id }, federatedGroups)).length === 0) continue;
         domains.push({ id: d.id, name: d.name, description: d.description, enabled: d.enabled, tags: d.tags, options: d.options, links: selfLink(ctx, `/v3/domains/${d.id}`) });
       }
       return ok({ domains, links: collectionLinks(ctx) });

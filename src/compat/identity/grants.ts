@@ -42,7 +42,7 @@ export function grantHandlers(engine: IdentityEngine): Record<string, OperationH
     const actorId = ctx.params[`${v.actor}_id`];
     const targetId = v.target === 'system' ? 'all' : ctx.params[`${v.target}_id`];
     const roleId = ctx.params.role_id;
-    const actor = v.actor === 'user' ? await db.users.get(actorId) : await db.groups.get(actorId);
+    const actor = v.actor === 'user' ? await engine.backends.getUser(actorId) : await engine.backends.getGroup(actorId);
     const targetRecord = v.target === 'system' ? undefined : await db.projects.get(targetId);
     const target = targetRecord && targetRecord.is_domain === (v.target === 'domain') ? targetRecord : undefined;
     const role: RoleRecord | undefined = roleId ? await db.roles.get(roleId) : undefined;

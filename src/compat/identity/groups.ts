@@ -41,11 +41,9 @@ function notMember(userId: string, groupId: string) {
 }
 
 export function groupHandlers(engine: IdentityEngine): Record<string, OperationHandler> {
-  const db = engine.db;
-
   async function authorizedGroup(ctx: RequestContext, rule: string): Promise<GroupRecord> {
     const groupId = ctx.params.group_id;
-    const group = await db.groups.get(groupId);
+    const group = await engine.backends.getGroup(groupId);
     engine.authorize(ctx, rule, { target: group ? { group } : {}, group_id: groupId });
     if (!group) throw groupNotFound(groupId);
     return group;
@@ -54,7 +52,7 @@ export function groupHandlers(engine: IdentityEngine): Record<string, OperationH
   /** Membership operations name both; Keystone reports the missing group first, then the user. */
   async function authorizedPair(ctx: RequestContext, rule: string): Promise<{ group: GroupRecord; user: UserRecord }> {
     const { group_id: groupId, user_id: userId } = ctx.params;
-    const [group, user] = await Promise.all([db.groups.get(groupId), db.users.get(userId)]);
+    const [group, user] = await Promise.all([engine.backends.getGroup(groupId), engine.backends.getUser(userId)]);
     engine.authorize(ctx, rule, {
       target: { ...(group ? { group } : {}), ...(user ? { user } : {}) },
       group_id: groupId,
@@ -70,6 +68,7 @@ export function groupHandlers(engine: IdentityEngine): Record<string, OperationH
       const input = bodyObject(ctx, 'group');
       const domainId = typeof input.domain_id === 'string' ? input.domain_id : (ctx.auth?.domainId ?? DEFAULT_DOMAIN_ID);
       engine.authorize(ctx, 'identity:create_group', { target: { group: { ...input, domain_id: domainId } } });
+      engine.backends.assertWritable(domainId);
       if (!('name' in input)) throw badRequest("'name' is a required property");
       const name = checkName('name', input.name);
       if ('domain_id' in input) checkId('domain_id', input.domain_id);
@@ -82,7 +81,7 @@ export function groupHandlers(engine: IdentityEngine): Record<string, OperationH
       const scopeDomain = ctx.auth?.domainId;
       const domainId = queryString(ctx, 'domain_id');
       engine.authorize(ctx, 'identity:list_groups', { target: { group: { domain_id: scopeDomain ?? domainId } }, domain_id: domainId });
-      const groups = (await db.groups.find({}, { sort: [['name', 'asc']] })).filter(
+      const groups = (await engine.backends.listGroups({ domainId: domainId ?? scopeDomain, name: queryString(ctx, 'name') })).filter(
         (g) =>
           (domainId === undefined || g.domain_id === domainId) &&
           (scopeDomain === undefined || g.domain_id === scopeDomain) &&
@@ -98,6 +97,7 @@ export function groupHandlers(engine: IdentityEngine): Record<string, OperationH
 
     updateGroup: async (ctx) => {
       const group = await authorizedGroup(ctx, 'identity:update_group');
+      engine.backends.assertWritable(group.domain_id);
       const input = bodyObject(ctx, 'group');
       if (Object.keys(input).length === 0) throw invalidField('group', '{} does not have enough properties');
       if ('id' in input && input.id !== group.id) throw badRequest('Cannot change group ID');
@@ -138,7 +138,7 @@ export function groupHandlers(engine: IdentityEngine): Record<string, OperationH
 
     removeUserFromGroup: async (ctx) => {
       const { group_id: groupId, user_id: userId } = ctx.params;
-      const [group, user] = await Promise.all([db.groups.get(groupId), db.users.get(userId)]);
+      const [group, user] = await Promise.all([engine.backends.getGroup(groupId), engine.backends.getUser(userId)]);
       engine.authorize(ctx, 'identity:remove_user_from_group', {
         target: { ...(group ? { group } : {}), ...(user ? { user } : {}) },
         group_id: groupId,

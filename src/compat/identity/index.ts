@@ -16,6 +16,7 @@ import { serviceHandlers } from './services.ts';
 import { endpointHandlers } from './endpoints.ts';
 import { credentialHandlers } from './credentials.ts';
 import { applicationCredentialHandlers } from './application-credentials.ts';
+import { federationHandlers } from './federation.ts';
 
 export type HandlerFactory = (engine: IdentityEngine) => Record<string, OperationHandler>;
 
@@ -34,6 +35,7 @@ const RESOURCE_HANDLERS: HandlerFactory[] = [
   endpointHandlers,
   credentialHandlers,
   applicationCredentialHandlers,
+  federationHandlers,
 ];
 
 export function renderKeystoneError(error: ApiError): unknown {

@@ -6,6 +6,7 @@ import type { IdentityEngine } from '../../identity/engine.ts';
 import type { IdentityDb } from '../../identity/identity-db.ts';
 import { listAssignments, type AssignmentEntry, type AssignmentQuery } from '../../identity/resources/assignments.ts';
 import { collectionLinks, ok, queryFlag, queryString } from './support.ts';
+import { managerFor } from '../../identity/backends/manager.ts';
 
 const FILTERS = ['group.id', 'role.id', 'scope.domain.id', 'scope.project.id', 'scope.OS-INHERIT:inherited_to', 'user.id', 'scope.system'];
 
@@ -46,7 +47,11 @@ class NameBook {
     const key = `${kind}:${id}`;
     let v = this.cache.get(key);
     if (!v) {
-      v = (this.db[kind] as any).get(id);
+      // Users and groups may live in a domain's directory: ask their backend.
+      const backends = managerFor(this.db);
+      if (backends && kind === 'users') v = backends.getUser(id);
+      else if (backends && kind === 'groups') v = backends.getGroup(id);
+      else v = (this.db[kind] as any).get(id);
       this.cache.set(key, v!);
     }
     return v!;

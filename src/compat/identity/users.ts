@@ -150,12 +150,10 @@ function updateInput(ctx: RequestContext, user: UserRecord): UserChanges {
 }
 
 export function userHandlers(engine: IdentityEngine): Record<string, OperationHandler> {
-  const db = engine.db;
-
   /** Loads the path's user after the policy check, so that a stranger learns nothing from a 404. */
   async function authorizedUser(ctx: RequestContext, rule: string): Promise<UserRecord> {
     const userId = ctx.params.user_id;
-    const user = await db.users.get(userId);
+    const user = await engine.backends.getUser(userId);
     engine.authorize(ctx, rule, userTarget(user, userId));
     if (!user) throw userNotFound(userId);
     return user;
@@ -166,6 +164,7 @@ export function userHandlers(engine: IdentityEngine): Record<string, OperationHa
       const raw = bodyObject(ctx, 'user');
       const domainId = typeof raw.domain_id === 'string' ? raw.domain_id : defaultDomain(ctx);
       engine.authorize(ctx, 'identity:create_user', { target: { user: { ...raw, password: undefined, domain_id: domainId } } });
+      engine.backends.assertWritable(domainId);
       const input = createInput(ctx);
       const user = await createUser(engine, input);
       return created({ user: userView(ctx, user) });
@@ -175,7 +174,7 @@ export function userHandlers(engine: IdentityEngine): Record<string, OperationHa
       const scopeDomain = ctx.auth?.domainId;
       engine.authorize(ctx, 'identity:list_users', { domain_id: queryString(ctx, 'domain_id') ?? scopeDomain });
       const keep = userFilter(ctx);
-      const users = (await db.users.find({}, { sort: [['name', 'asc']] })).filter(
+      const users = (await engine.backends.listUsers({ domainId: queryString(ctx, 'domain_id') ?? scopeDomain, name: queryString(ctx, 'name') })).filter(
         (u) => keep(u) && (scopeDomain === undefined || u.domain_id === scopeDomain),
       );
       return ok({ users: users.map((u) => userView(ctx, u)), links: collectionLinks(ctx) });
@@ -188,6 +187,7 @@ export function userHandlers(engine: IdentityEngine): Record<string, OperationHa
 
     updateUser: async (ctx) => {
       const user = await authorizedUser(ctx, 'identity:update_user');
+      engine.backends.assertWritable(user.domain_id);
       const updated = await updateUser(engine, user, updateInput(ctx, user));
       return ok({ user: userView(ctx, updated) });
     },

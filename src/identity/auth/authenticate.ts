@@ -43,12 +43,12 @@ async function findDomain(engine: IdentityEngine, ref: Json): Promise<ProjectRec
 }
 
 async function findUser(engine: IdentityEngine, ref: Json): Promise<UserRecord | undefined> {
-  if (typeof ref.id === 'string') return engine.db.users.get(ref.id);
+  if (typeof ref.id === 'string') return engine.backends.getUser(ref.id);
   if (typeof ref.name !== 'string') throw badRequest('Expecting to find id or name in user.');
   if (!isObject(ref.domain)) throw badRequest('Expecting to find domain in user.');
   const domain = await findDomain(engine, ref.domain);
   if (!domain) return undefined;
-  return engine.db.users.findOne({ name: ref.name, domain_id: domain.id });
+  return engine.backends.findUserByName(ref.name, domain.id);
 }
 
 async function checkUsable(engine: IdentityEngine, user: UserRecord | undefined): Promise<UserRecord> {
@@ -62,6 +62,11 @@ async function passwordMethod(engine: IdentityEngine, body: Json): Promise<Authe
   const userRef = requireObject(body, 'user', 'password');
   if (typeof userRef.password !== 'string') throw badRequest('Expecting to find password in user.');
   const user = await checkUsable(engine, await findUser(engine, userRef));
+  if (engine.backends.isReadOnly(user.domain_id)) {
+    // A directory user: the directory checks the password (a bind as the user); lockout and expiry are its business.
+    if (!(await engine.backends.authenticate(user, userRef.password))) throw unauthorized();
+    return { user, methods: ['password'] };
+  }
   const policy = engine.config.identity.securityCompliance;
   const now = engine.clock.now();
   const lockable = policy.lockoutFailureAttempts > 0 && !user.options.ignore_lockout_failure_attempts;
@@ -109,7 +114,7 @@ async function applicationCredentialMethod(engine: IdentityEngine, body: Json): 
   if (!appCred || !(await verifyPassword(ref.secret, appCred.secret_hash))) throw unauthorized();
   const now = engine.clock.now();
   if (appCred.expires_at !== null && appCred.expires_at <= now) throw unauthorized();
-  const user = await checkUsable(engine, await engine.db.users.get(appCred.user_id));
+  const user = await checkUsable(engine, await engine.backends.getUser(appCred.user_id));
   const ttlEnd = now + engine.config.identity.tokenExpirationSeconds * 1000;
   const expiresAt = appCred.expires_at !== null ? Math.min(ttlEnd, appCred.expires_at) : undefined;
   return { user, methods: ['application_credential'], appCred, expiresAt };
@@ -199,6 +204,8 @@ export async function authenticateAndIssue(engine: IdentityEngine, body: Json): 
     expiresAt: combined.expiresAt,
     parentAuditIds: combined.parentAuditIds,
     ...(combined.appCred ? { appCredId: combined.appCred.id, accessRules: combined.appCred.access_rules.length > 0 } : {}),
+    // Rescoping a federated token keeps its IdP, protocol and mapped groups: its roles come from them.
+    ...(combined.fromToken?.federated ? { federated: combined.fromToken.federated } : {}),
   };
   const { token } = engine.issue(fields);
   try {

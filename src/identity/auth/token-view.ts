@@ -28,6 +28,14 @@ export function renderToken(s: TokenSubject, catalog?: unknown[]): Record<string
     expires_at: isoMicros(s.payload.expiresAt),
     issued_at: isoMicros(s.payload.issuedAt),
   };
+  const federated = s.payload.federated;
+  if (federated) {
+    (token.user as Record<string, unknown>)['OS-FEDERATION'] = {
+      identity_provider: { id: federated.idpId },
+      protocol: { id: federated.protocolId },
+      groups: federated.groupIds.map((id) => ({ id })),
+    };
+  }
   if (s.project && s.projectDomain) {
     token.project = { id: s.project.id, name: s.project.name, domain: { id: s.projectDomain.id, name: s.projectDomain.name } };
     token.is_domain = false;

@@ -6,7 +6,8 @@ import { notFound } from '../../platform/http/api-error.ts';
 import type { IdentityEngine } from '../engine.ts';
 import type { IdentityDb } from '../identity-db.ts';
 import type { ActorType, AssignmentRecord, ProjectRecord, TargetType } from '../model.ts';
-import { ancestorsOf, descendantsOf, impliedChains } from '../role-resolver.ts';
+import { ancestorsOf, descendantsOf, groupIdsOf, impliedChains } from '../role-resolver.ts';
+import { managerFor } from '../backends/manager.ts';
 
 export interface Grant {
   actor_type: ActorType;
@@ -109,11 +110,18 @@ async function listRaw(db: IdentityDb, q: AssignmentQuery): Promise<AssignmentEn
   return records.map((a) => ({ actor: { type: a.actor_type, id: a.actor_id }, target: { type: a.target_type, id: a.target_id }, roleId: a.role_id, source: a }));
 }
 
+/** A group's member ids in its backend (a directory group's come from the directory). */
+async function membersOfGroup(db: IdentityDb, groupId: string): Promise<string[]> {
+  const manager = managerFor(db);
+  if (manager) return manager.memberIdsOf(groupId);
+  return (await db.memberships.find({ group_id: groupId })).map((m) => m.user_id);
+}
+
 async function listEffective(db: IdentityDb, q: AssignmentQuery): Promise<AssignmentEntry[]> {
   // The stored grants that can reach the asked user: theirs and their groups'.
   const filter: Record<string, any> = {};
   if (q.userId) {
-    const groups = (await db.memberships.find({ user_id: q.userId })).map((m) => m.group_id);
+    const groups = await groupIdsOf(db, q.userId);
     filter.actor_id = { $in: [q.userId, ...groups] };
   }
   if (q.inherited !== undefined) filter.inherited = q.inherited;
@@ -144,7 +152,7 @@ async function listEffective(db: IdentityDb, q: AssignmentQuery): Promise<Assign
     }
     let users: string[];
     if (a.actor_type === 'group') {
-      if (!memberCache.has(a.actor_id)) memberCache.set(a.actor_id, (await db.memberships.find({ group_id: a.actor_id })).map((m) => m.user_id).sort());
+      if (!memberCache.has(a.actor_id)) memberCache.set(a.actor_id, (await membersOfGroup(db, a.actor_id)).sort());
       users = memberCache.get(a.actor_id)!.filter((u) => !q.userId || u === q.userId);
     } else {
       users = [a.actor_id];

@@ -25,7 +25,7 @@ export async function createGroup(
 ): Promise<GroupRecord> {
   await assertDomainExists(engine, input.domain_id);
   try {
-    const group = await engine.db.groups.insert({ id: hexId(), ...input });
+    const group = await engine.backends.driverFor(input.domain_id).createGroup({ id: hexId(), ...input });
     await engine.changed();
     return group;
   } catch (error) {
@@ -45,7 +45,7 @@ export async function updateGroup(
   if (changes.extra) set.extra = { ...group.extra, ...changes.extra };
   let updated: GroupRecord | undefined;
   try {
-    updated = await engine.db.groups.update(group.id, set);
+    updated = await engine.backends.driverFor(group.domain_id).updateGroup(group.id, set);
   } catch (error) {
     if (error instanceof DuplicateKeyError) throw duplicateGroup(changes.name ?? group.name, group.domain_id);
     throw error;
@@ -57,21 +57,22 @@ export async function updateGroup(
 
 /** Removes the group with its memberships and role assignments. */
 export async function deleteGroup(engine: IdentityEngine, group: GroupRecord): Promise<void> {
-  await engine.db.memberships.deleteMany({ group_id: group.id });
+  engine.backends.assertWritable(group.domain_id);
   await engine.db.assignments.deleteMany({ actor_type: 'group', actor_id: group.id });
-  await engine.db.groups.delete(group.id);
+  await engine.backends.driverFor(group.domain_id).deleteGroup(group.id);
   await engine.changed();
 }
 
 export async function isMember(engine: IdentityEngine, userId: string, groupId: string): Promise<boolean> {
-  return (await engine.db.memberships.findOne({ user_id: userId, group_id: groupId })) !== undefined;
+  return engine.backends.isMember(userId, groupId);
 }
 
 /** Adding an existing member again is a no-op, as in Keystone. */
 export async function addMember(engine: IdentityEngine, user: UserRecord, group: GroupRecord): Promise<void> {
+  engine.backends.assertWritable(group.domain_id);
   if (await isMember(engine, user.id, group.id)) return;
   try {
-    await engine.db.memberships.insert({ id: membershipId(user.id, group.id), user_id: user.id, group_id: group.id });
+    await engine.backends.addMember(user.id, group.id);
   } catch (error) {
     if (!(error instanceof DuplicateKeyError)) throw error;
   }
@@ -79,19 +80,15 @@ export async function addMember(engine: IdentityEngine, user: UserRecord, group:
 }
 
 export async function removeMember(engine: IdentityEngine, userId: string, groupId: string): Promise<boolean> {
-  const removed = await engine.db.memberships.deleteMany({ user_id: userId, group_id: groupId });
-  if (removed > 0) await engine.changed();
-  return removed > 0;
+  const removed = await engine.backends.removeMember(userId, groupId);
+  if (removed) await engine.changed();
+  return removed;
 }
 
 export async function membersOf(engine: IdentityEngine, groupId: string): Promise<UserRecord[]> {
-  const ids = (await engine.db.memberships.find({ group_id: groupId })).map((m) => m.user_id);
-  if (ids.length === 0) return [];
-  return engine.db.users.find({ id: { $in: ids } }, { sort: [['name', 'asc']] });
+  return engine.backends.membersOf(groupId);
 }
 
 export async function groupsOf(engine: IdentityEngine, userId: string): Promise<GroupRecord[]> {
-  const ids = (await engine.db.memberships.find({ user_id: userId })).map((m) => m.group_id);
-  if (ids.length === 0) return [];
-  return engine.db.groups.find({ id: { $in: ids } }, { sort: [['name', 'asc']] });
+  return engine.backends.groupsOf(userId);
 }

@@ -90,7 +90,7 @@ export async function createUser(engine: IdentityEngine, input: NewUser): Promis
   };
   let stored: UserRecord;
   try {
-    stored = await engine.db.users.insert(record);
+    stored = await engine.backends.driverFor(input.domain_id).createUser(record);
   } catch (error) {
     if (error instanceof DuplicateKeyError) throw duplicateUser(input.name, input.domain_id);
     throw error;
@@ -136,7 +136,7 @@ export async function updateUser(engine: IdentityEngine, user: UserRecord, chang
   if (changes.password !== undefined) Object.assign(set, await passwordFields(engine, changes.password, now));
   let updated: UserRecord | undefined;
   try {
-    updated = await engine.db.users.update(user.id, set);
+    updated = await engine.backends.driverFor(user.domain_id).updateUser(user.id, set);
   } catch (error) {
     if (error instanceof DuplicateKeyError) throw duplicateUser(changes.name ?? user.name, user.domain_id);
     throw error;
@@ -154,13 +154,13 @@ export async function updateUser(engine: IdentityEngine, user: UserRecord, chang
 /** Removes the user and what belongs to it: assignments, memberships, credentials, application credentials. */
 export async function deleteUser(engine: IdentityEngine, user: UserRecord): Promise<void> {
   const db = engine.db;
+  engine.backends.assertWritable(user.domain_id);
   await db.assignments.deleteMany({ actor_type: 'user', actor_id: user.id });
-  await db.memberships.deleteMany({ user_id: user.id });
   await db.credentials.deleteMany({ user_id: user.id });
   await db.applicationCredentials.deleteMany({ user_id: user.id });
   await db.accessRules.deleteMany({ user_id: user.id });
   await db.passwordHistory.deleteMany({ user_id: user.id });
-  await db.users.delete(user.id);
+  await engine.backends.driverFor(user.domain_id).deleteUser(user.id);
   await engine.revocations.revoke({ user_id: user.id });
   await engine.changed();
 }
