@@ -1,0 +1,59 @@
+// The image store interface: where image bytes live, apart from image records.
+// Glance calls these backends "stores" (glance_store); the filesystem store is the
+// embedded default, an object-ring and an RBD store will sit beside it.
+import type { Readable } from 'node:stream';
+
+/** What a completed write learned about the bytes, computed while they streamed past. */
+export interface StoredData {
+  size: number;
+  /** md5 hex digest: Glance's legacy `checksum` */
+  md5: string;
+  /** Glance's multihash: `os_hash_algo` and `os_hash_value` */
+  hashAlgo: 'sha512';
+  hashValue: string;
+  /** the store-specific location URL, e.g. file:///var/lib/.../images/<id> */
+  location: string;
+}
+
+export interface PutOptions {
+  /** the write fails with ImageTooLargeError once more bytes than this arrive */
+  maxSize?: number;
+}
+
+/** Inclusive byte range, as in an HTTP Range header after resolution. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+export interface ImageStore {
+  /** the store identifier Glance shows in `stores` and /v2/info/stores, e.g. "file" */
+  readonly id: string;
+  readonly description: string;
+  /**
+   * Writes the image's bytes as they arrive, never holding the whole image in memory.
+   * An error thrown by the source (e.g. an inspection that failed) aborts the write and
+   * leaves nothing behind. A second put for the same key replaces the data.
+   */
+  put(key: string, data: AsyncIterable<Buffer | Uint8Array>, options?: PutOptions): Promise<StoredData>;
+  /** the size of the stored data, or undefined when there is none */
+  size(key: string): Promise<number | undefined>;
+  /** a stream of the stored bytes (the whole data or one inclusive range) */
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  /** removes the data; no error when it is already gone */
+  delete(key: string): Promise<void>;
+}
+
+export class ImageTooLargeError extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`image data exceeds the limit of ${limit} bytes`);
+    this.limit = limit;
+  }
+}
+
+export class ImageDataNotFoundError extends Error {
+  constructor(key: string) {
+    super(`no image data stored for ${key}`);
+  }
+}
