@@ -1,8 +1,8 @@
 // Suite 1: the real `openstack` CLI (Debian python3-openstackclient) driven by the
 // scenario files conformance/cli/<service>.yaml. Each step is one test.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Stackgate } from './server.ts';
 import type { SeedData } from './seed.ts';
@@ -132,12 +132,25 @@ async function runStep(step: Step, vars: Record<string, string>, env: NodeJS.Pro
   return { ok: true };
 }
 
-async function runScenario(service: string, sg: Stackgate, seed: SeedData, workDir: string, log: (line: string) => void): Promise<TestResult[]> {
+/** A service's scenario files: `<service>.yaml`, then any `<service>-<topic>.yaml` beside it. */
+function scenarioFiles(service: string): string[] {
+  const extra = readdirSync(CLI_DIR)
+    .filter((f) => f.startsWith(`${service}-`) && f.endsWith('.yaml'))
+    .sort();
+  return [join(CLI_DIR, `${service}.yaml`), ...extra.map((f) => join(CLI_DIR, f))];
+}
+
+async function runScenarios(service: string, sg: Stackgate, seed: SeedData, workDir: string, log: (line: string) => void): Promise<TestResult[]> {
+  const results: TestResult[] = [];
+  for (const file of scenarioFiles(service)) results.push(...(await runScenario(service, file, sg, seed, workDir, log)));
+  return results;
+}
+
+async function runScenario(service: string, file: string, sg: Stackgate, seed: SeedData, workDir: string, log: (line: string) => void): Promise<TestResult[]> {
   const results: TestResult[] = [];
   const env = clientEnv(sg);
-  const file = join(CLI_DIR, `${service}.yaml`);
   if (!existsSync(file)) {
-    return [{ suite: 'cli', service, name: `${service}.yaml`, outcome: 'failed', error: `no scenario file ${file}` }];
+    return [{ suite: 'cli', service, name: basename(file), outcome: 'failed', error: `no scenario file ${file}` }];
   }
   const scenario = parseScenario(readFileSync(file, 'utf8'), file);
   const vars = scenarioVars(sg, seed, workDir);
@@ -168,7 +181,7 @@ export async function runCliSuite(sg: Stackgate, seed: SeedData, services: reado
   const queue = [...services];
   const worker = async () => {
     for (let service = queue.shift(); service !== undefined; service = queue.shift()) {
-      byService.set(service, await runScenario(service, sg, seed, workDir, log));
+      byService.set(service, await runScenarios(service, sg, seed, workDir, log));
     }
   };
   await Promise.all(Array.from({ length: PARALLEL_SCENARIOS }, worker));

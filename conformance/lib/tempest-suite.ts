@@ -104,6 +104,8 @@ personality = false
 attach_encrypted_volume = false
 [image]
 build_timeout = 120
+# Tempest 33 uploads random bytes as vhd/vmdk; Glance's upload inspection refuses those (as upstream since 2024).
+disk_formats = raw,ami,ari,aki
 [image-feature-enabled]
 api_v1 = false
 api_v2 = true
