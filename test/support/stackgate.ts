@@ -88,14 +88,22 @@ export async function startCloud(overrides: (config: Config) => void = () => und
   overrides(config);
   const runtime = await openRuntime(config, clock);
   let server: RunningServer | undefined;
-  // The port is known only after listening; the catalog is written with it.
-  server = await startApi(runtime);
-  const port = (server.servers[0].address() as AddressInfo).port;
-  config.listen.port = port;
-  config.publicUrl = `http://127.0.0.1:${port}`;
-  await server.close();
-  server = await startApi(runtime);
-  await runBootstrap(runtime);
+  try {
+    // The port is known only after listening; the catalog is written with it.
+    server = await startApi(runtime);
+    const port = (server.servers[0].address() as AddressInfo).port;
+    config.listen.port = port;
+    config.publicUrl = `http://127.0.0.1:${port}`;
+    await server.close();
+    server = await startApi(runtime);
+    await runBootstrap(runtime);
+  } catch (error) {
+    // Leave nothing running behind a failed start, or the test process never exits.
+    await server?.close().catch(() => undefined);
+    await runtime.close().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const url = `http://127.0.0.1:${(server.servers[0].address() as AddressInfo).port}`;
   const cloud: TestCloud = {
     url,

@@ -5,7 +5,9 @@ import { authenticateAndIssue } from '../../identity/auth/authenticate.ts';
 import { buildCatalog } from '../../identity/catalog.ts';
 import type { IdentityEngine, ValidatedToken } from '../../identity/engine.ts';
 import { effectiveRoles } from '../../identity/role-resolver.ts';
-import { collectionLinks, created, noContent, ok, queryFlag, selfLink } from './support.ts';
+import { collectionLinks, created, noContent, ok, queryFlag } from './support.ts';
+import { projectView } from './projects.ts';
+import { domainView } from './domains.ts';
 
 function subjectToken(ctx: RequestContext): string {
   const v = ctx.headers['x-subject-token'];
@@ -64,18 +66,7 @@ export function authHandlers(engine: IdentityEngine): Record<string, OperationHa
       const projects = [];
       for (const p of candidates) {
         if ((await effectiveRoles(engine.db, userId, { type: 'project', id: p.id }, federatedGroups)).length === 0) continue;
-        projects.push({
-          id: p.id,
-          name: p.name,
-          domain_id: p.domain_id,
-          description: p.description,
-          enabled: p.enabled,
-          parent_id: p.parent_id,
-          is_domain: false,
-          tags: p.tags,
-          options: p.options,
-          links: selfLink(ctx, `/v3/projects/${p.id}`),
-        });
+        projects.push(projectView(ctx, p));
       }
       return ok({ projects, links: collectionLinks(ctx) });
     },
@@ -87,7 +78,7 @@ export function authHandlers(engine: IdentityEngine): Record<string, OperationHa
       const domains = [];
       for (const d of candidates) {
         if ((await effectiveRoles(engine.db, userId, { type: 'domain', id: d.id }, federatedGroups)).length === 0) continue;
-        domains.push({ id: d.id, name: d.name, description: d.description, enabled: d.enabled, tags: d.tags, options: d.options, links: selfLink(ctx, `/v3/domains/${d.id}`) });
+        domains.push(domainView(ctx, d));
       }
       return ok({ domains, links: collectionLinks(ctx) });
     },

@@ -4,7 +4,7 @@ import { badRequest } from '../../platform/http/api-error.ts';
 import { isoMicros } from '../../platform/clock.ts';
 import { DEFAULT_DOMAIN_ID } from '../../identity/bootstrap.ts';
 import type { IdentityEngine } from '../../identity/engine.ts';
-import type { ProjectRecord, UserRecord } from '../../identity/model.ts';
+import type { UserRecord } from '../../identity/model.ts';
 import {
   changeOwnPassword,
   createUser,
@@ -18,6 +18,7 @@ import { groupsOf } from '../../identity/resources/groups.ts';
 import { checkBoolean, checkId, checkName, checkNullableString, checkUserOptions, invalidField, pyRepr } from '../../identity/resources/users-input.ts';
 import { bodyObject, collectionLinks, created, matchesStringFilters, noContent, ok, queryBool, queryString, selfLink } from './support.ts';
 import { groupView } from './groups.ts';
+import { projectView } from './projects.ts';
 
 /** Attributes with a meaning of their own; everything else a client sends is kept as "extra". */
 const USER_ATTRIBUTES = ['id', 'name', 'domain_id', 'enabled', 'password', 'default_project_id', 'options', 'links', 'password_expires_at', 'federated'];
@@ -41,22 +42,6 @@ export function userView(ctx: RequestContext, u: UserRecord): Record<string, unk
   };
   if (u.default_project_id) view.default_project_id = u.default_project_id;
   return view;
-}
-
-function projectView(ctx: RequestContext, p: ProjectRecord): Record<string, unknown> {
-  return {
-    ...p.extra,
-    id: p.id,
-    name: p.name,
-    domain_id: p.domain_id,
-    description: p.description,
-    enabled: p.enabled,
-    parent_id: p.parent_id,
-    is_domain: p.is_domain,
-    tags: p.tags,
-    options: p.options,
-    links: selfLink(ctx, `/v3/projects/${p.id}`),
-  };
 }
 
 function extraOf(input: Record<string, unknown>): Record<string, unknown> {

@@ -18,7 +18,9 @@ export interface RunningServer {
 }
 
 async function mount(app: Express, service: ServiceApi, path: string, options: RouterOptions): Promise<void> {
-  app.use(path, await createServiceRouter(service, options));
+  const router = await createServiceRouter(service, options);
+  app.use(path, router);
+  if (path !== '/') for (const rootPath of service.rootPaths ?? []) app.all(rootPath, router);
 }
 
 function baseApp(): Express {

@@ -22,6 +22,8 @@ export interface AuthContext {
 
 export interface RequestContext {
   requestId: string;
+  /** the catalog type of the service serving the request; policy rules are looked up per service */
+  service?: string;
   operationId: string;
   method: string;
   /** path within the service prefix */
@@ -74,6 +76,15 @@ export interface ServiceApi {
   microversions?: MicroversionSupport;
   /** the catalog URL path suffix after the prefix, e.g. "/v3" */
   catalogSuffix: string;
+  /** further catalog entries at the same URL under other types (Cinder's `volumev3` beside `block-storage`) */
+  catalogAliases?: Array<{ type: string; name: string }>;
+  /** paths the service also answers at the root of the shared port (Swift's `/info`) */
+  rootPaths?: string[];
+  /**
+   * Runs before routing, for protocols the api-ref cannot describe: Swift's COPY method and
+   * object names that contain slashes. May rewrite req.method / req.url and set headers.
+   */
+  prepareRequest?(req: Request, res: Response): void;
 }
 
 /** Token validation, provided by src/identity to every service. */

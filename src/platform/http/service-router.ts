@@ -79,6 +79,7 @@ export async function createServiceRouter(service: ServiceApi, options: RouterOp
     if (service.type === 'compute') res.setHeader('x-compute-request-id', requestId);
     const send = (response: ApiResponse, ctx?: Partial<RequestContext>) => sendResponse(service, res, req, response, ctx, options.recordDir);
     try {
+      service.prepareRequest?.(req, res);
       const path = req.path === '' ? '/' : req.path;
       let route = routes.match(req.method, path);
       const isHeadFallback = !route && req.method === 'HEAD';
@@ -92,6 +93,7 @@ export async function createServiceRouter(service: ServiceApi, options: RouterOp
       const operationId = operation.operationId as string;
       const ctx: RequestContext = {
         requestId,
+        service: service.type,
         operationId,
         method: req.method,
         path,
