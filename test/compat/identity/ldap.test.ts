@@ -2,7 +2,8 @@
 // next to the default domain on the embedded store.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { startCloud, type TestCloud } from '../../support/stackgate.ts';
 import type { LdapOptions } from '../../../src/identity/backends/ldap/config.ts';
 import { publicIdOf } from '../../../src/identity/backends/id-mapping.ts';
 
+const execFileAsync = promisify(execFile);
 const SLAPD = join(import.meta.dirname, '../../../scripts/slapd.sh');
 const STATE_DIR = process.env.STACKGATE_SLAPD_DIR ?? '/tmp/stackgate-slapd';
 const PORT = Number(process.env.STACKGATE_SLAPD_PORT ?? 3890);
@@ -287,5 +289,36 @@ describe('LDAP identity backend over StartTLS', () => {
     const domain = (await cloud.request('GET', '/identity/v3/domains?name=untrusted')).body.domains[0];
     const users = await cloud.request('GET', `/identity/v3/users?domain_id=${domain.id}`);
     assert.equal(users.status, 503);
+  });
+});
+
+// The issue's check, with the real client: the openstack CLI against a domain read from slapd.
+describe('LDAP domain through the openstack CLI (real slapd)', () => {
+  let cloud: TestCloud;
+  // Asynchronous: the server runs in this process, so a blocking exec would starve it.
+  const osc = async (args: string[], user = 'admin', password = 'test-admin-secret', userDomain = 'Default') =>
+    (await execFileAsync('/usr/bin/openstack', [
+      '--os-auth-url', `${cloud.url}/identity/v3`, '--os-identity-api-version', '3',
+      '--os-username', user, '--os-password', password, '--os-user-domain-name', userDomain,
+      '--os-project-name', user === 'admin' ? 'admin' : 'cli-ldap-project', '--os-project-domain-name', 'Default',
+      ...args,
+    ], { encoding: 'utf8', env: { ...process.env, OS_CLOUD: '', OS_CLIENT_CONFIG_FILE: '/dev/null' } })).stdout;
+
+  before(async () => {
+    if (!(await reachable(PORT))) throw new Error(`no LDAP directory on 127.0.0.1:${PORT}: run \`scripts/slapd.sh start\` first`);
+    cloud = await startCloud((config) => {
+      config.identity.domains = { ldapdomain: { driver: 'ldap', ldap: ldapOptions() } };
+    });
+  });
+  after(async () => cloud?.stop());
+
+  test('user list --domain, group role add, token issue as a directory user, a disabled one refused', async () => {
+    const users = JSON.parse(await osc(['user', 'list', '--domain', 'ldapdomain', '-f', 'json'])) as Array<{ Name: string }>;
+    assert.deepEqual(users.map((u) => u.Name).sort(), ['alice', 'bob', 'carol']);
+    await osc(['project', 'create', '--domain', 'Default', 'cli-ldap-project']);
+    await osc(['role', 'add', '--group', 'developers', '--group-domain', 'ldapdomain', '--project', 'cli-ldap-project', '--project-domain', 'Default', 'member']);
+    const token = JSON.parse(await osc(['token', 'issue', '-f', 'json'], 'alice', 'alice-secret', 'ldapdomain')) as { project_id: string; user_id: string };
+    assert.match(token.user_id, /^[0-9a-f]{64}$/);
+    await assert.rejects(osc(['token', 'issue', '-f', 'json'], 'bob', 'bob-secret', 'ldapdomain'), /401|authenticate|Unauthorized/i);
   });
 });
