@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { StorageError, conflict } from './errors.ts';
 import { hashDir, isHash, partitionDir, quarantineDir, suffixOf, tmpDir } from './paths.ts';
 
@@ -248,7 +248,8 @@ export class DiskObjects {
   }
 
   openBody(state: Extract<ObjectState, { kind: 'data' }>, range?: { start: number; end: number }): Readable {
-    if (state.bodyLength === 0) return createReadStream(state.dataPath, { start: 0, end: -1 });
+    // Node 24 refuses end: -1; an empty body is an empty stream
+    if (state.bodyLength === 0) return Readable.from([]);
     const start = range?.start ?? 0;
     const end = range?.end ?? state.bodyLength - 1;
     return createReadStream(state.dataPath, { start, end: Math.min(end, state.bodyLength - 1), highWaterMark: 256 * 1024 });

@@ -1,0 +1,82 @@
+// Who may do what, as keystoneauth decides: a token scoped to the project behind
+// AUTH_<project_id> with an operator role owns the account; the reseller role may act on
+// any account; everyone else needs a container ACL (or a signature, see tempurl/formpost).
+// Anonymous callers that are refused get 401, authenticated ones 403.
+import type { Authenticator } from '../../platform/http/service-api.ts';
+import { ApiError } from '../../platform/http/api-error.ts';
+import { RESELLER_PREFIX } from './constraints.ts';
+import { swiftError } from './errors.ts';
+import { groupAllowed, parseAcl, referrerAllowed } from './acl.ts';
+import { header, type SwiftRequest } from './http.ts';
+import type { ContainerInfo } from '../../backends/object-ring/index.ts';
+
+export const OPERATOR_ROLES = ['admin', 'member', 'swiftoperator'];
+export const RESELLER_ADMIN_ROLE = 'reselleradmin';
+
+export interface AuthDeps {
+  authenticator: Authenticator;
+  /** Keystone's URL for WWW-Authenticate */
+  identityUrl: string;
+}
+
+/** Validates the token when one is sent; an invalid one is refused at once (401). */
+export async function identify(sr: SwiftRequest, deps: AuthDeps): Promise<void> {
+  const token = header(sr, 'x-auth-token') ?? header(sr, 'x-storage-token');
+  if (!token) return;
+  try {
+    sr.auth = await deps.authenticator.authenticate(token);
+  } catch (error) {
+    if (error instanceof ApiError && error.status >= 500) throw error;
+    throw denied(sr, deps);
+  }
+  const roles = sr.auth.roles.map((r) => r.toLowerCase());
+  if (roles.includes(RESELLER_ADMIN_ROLE)) sr.owner = true;
+  else if (sr.auth.projectId && sr.account === `${RESELLER_PREFIX}${sr.auth.projectId}` && roles.some((r) => OPERATOR_ROLES.includes(r))) {
+    sr.owner = true;
+  }
+}
+
+export function isResellerAdmin(sr: SwiftRequest): boolean {
+  return !!sr.auth?.roles.some((r) => r.toLowerCase() === RESELLER_ADMIN_ROLE);
+}
+
+export function denied(sr: SwiftRequest, deps: AuthDeps): ApiError {
+  if (sr.auth) return swiftError(403);
+  return swiftError(401, undefined, { 'WWW-Authenticate': `Keystone uri="${deps.identityUrl}"` });
+}
+
+/** Account operations: owners only. */
+export function authorizeAccount(sr: SwiftRequest, deps: AuthDeps): void {
+  if (!sr.owner) throw denied(sr, deps);
+}
+
+/** Container metadata changes, creation and deletion: owners only. */
+export function authorizeContainerWrite(sr: SwiftRequest, deps: AuthDeps): void {
+  if (!sr.owner) throw denied(sr, deps);
+}
+
+/** Container listing (GET/HEAD): owners, user grants in X-Container-Read, or referrers with .rlistings. */
+export function authorizeContainerRead(sr: SwiftRequest, deps: AuthDeps, info: ContainerInfo | undefined): void {
+  if (sr.owner) return;
+  const acl = parseAcl(info?.metadata['x-container-read']);
+  if (groupAllowed(sr.auth, acl.groups)) return;
+  if (acl.groups.includes('.rlistings') && referrerAllowed(header(sr, 'referer'), acl.referrers)) return;
+  throw denied(sr, deps);
+}
+
+/** Object reads: owners, X-Container-Read user grants or referrers. */
+export function authorizeObjectRead(sr: SwiftRequest, deps: AuthDeps, info: ContainerInfo | undefined): void {
+  if (sr.owner || sr.signed) return;
+  const acl = parseAcl(info?.metadata['x-container-read']);
+  if (groupAllowed(sr.auth, acl.groups)) return;
+  if (referrerAllowed(header(sr, 'referer'), acl.referrers)) return;
+  throw denied(sr, deps);
+}
+
+/** Object writes (PUT/POST/DELETE): owners or X-Container-Write user grants. */
+export function authorizeObjectWrite(sr: SwiftRequest, deps: AuthDeps, info: ContainerInfo | undefined): void {
+  if (sr.owner || sr.signed) return;
+  const acl = parseAcl(info?.metadata['x-container-write']);
+  if (groupAllowed(sr.auth, acl.groups)) return;
+  throw denied(sr, deps);
+}
