@@ -28,6 +28,15 @@ interface Step { service: string; name: string; run: (s: Session, d: SeedData) =
 const STEPS: Step[] = [
   {
     service: 'identity',
+    // DevStack creates it with Swift; Tempest's object storage tests grant it to a dynamic user.
+    name: 'create role ResellerAdmin',
+    async run(s) {
+      const res = await call(s, IDENTITY, 'POST', '/roles', { role: { name: 'ResellerAdmin' } });
+      expectStatus(res, [201, 409], 'POST /v3/roles');
+    },
+  },
+  {
+    service: 'identity',
     name: 'create alt project conf-alt',
     async run(s, d) {
       const res = await call(s, IDENTITY, 'POST', '/projects', { project: { name: d.altProjectName, domain_id: 'default', description: 'conformance isolation' } });

@@ -122,6 +122,7 @@ floating_ips = true
 api_extensions = all
 [object-storage]
 operator_role = member
+reseller_admin_role = ResellerAdmin
 [object-storage-feature-enabled]
 discoverable_apis = all
 container_sync = false
