@@ -51,6 +51,11 @@ export interface NeutronDb {
   segmentAllocations: Collection<Resource>;
   /** id `<project_id>`: which group is the project's default */
   defaultSecurityGroups: Collection<Resource>;
+  routers: Collection<Resource>;
+  floatingips: Collection<Resource>;
+  rbacPolicies: Collection<Resource>;
+  /** id `<project_id>`: the limits set for a project (absent: the defaults) */
+  quotas: Collection<Resource>;
   raw: Database;
 }
 
@@ -77,6 +82,10 @@ export function openNeutronDb(store: Store): () => Promise<NeutronDb> {
       macAllocations: raw.collection<Resource>('mac_allocations'),
       segmentAllocations: raw.collection<Resource>('segment_allocations'),
       defaultSecurityGroups: raw.collection<Resource>('default_security_groups'),
+      routers: raw.collection<Resource>('routers', { indexes: [['tenant_id']] }),
+      floatingips: raw.collection<Resource>('floatingips', { indexes: [['tenant_id'], ['port_id'], ['router_id']] }),
+      rbacPolicies: raw.collection<Resource>('rbac_policies', { indexes: [['object_id'], ['tenant_id']] }),
+      quotas: raw.collection<Resource>('quotas'),
     })));
 }
 

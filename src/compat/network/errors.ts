@@ -55,3 +55,13 @@ export function renderNeutronError(error: ApiError): unknown {
   };
   return { NeutronError: { type: error.kind ?? fallback[error.status] ?? 'HTTPError', message: error.message, detail: '' } };
 }
+
+// L3, RBAC and quota errors
+/** neutron-lib's BadRequest: "Bad <resource> request: <msg>." */
+export const badResourceRequest = (resource: string, msg: string) => err(400, 'BadRequest', `Bad ${resource} request: ${msg}.`);
+export const routerNotFound = (id: string) => resourceNotFound('RouterNotFound', 'Router', id);
+export const floatingIpNotFound = (id: string) => err(404, 'FloatingIPNotFound', `Floating IP ${id} could not be found`);
+export const rbacPolicyNotFound = (id: string) => err(404, 'RbacPolicyNotFound', `RBAC policy of type network with ID ${id} not found`);
+export const routerInUse = (id: string) => err(409, 'RouterInUse', `Router ${id} still has ports`);
+export const overQuota = (resources: string[]) => err(409, 'OverQuota', `Quota exceeded for resources: [${resources.map((r) => `'${r}'`).join(', ')}].`);
+export const notFoundKind = (kind: string, message: string) => err(404, kind, message);

@@ -18,6 +18,10 @@ import { portHandlers } from './ports.ts';
 import { securityGroupHandlers } from './security-groups.ts';
 import { tagHandlers } from './tags.ts';
 import { agentHandlers } from './agents.ts';
+import { routerHandlers } from './routers.ts';
+import { floatingIpHandlers } from './floating-ips.ts';
+import { rbacPolicyHandlers } from './rbac-policies.ts';
+import { quotaHandlers } from './quotas.ts';
 
 export type NeutronHandlerFactory = (neutron: Neutron) => Record<string, OperationHandler>;
 
@@ -29,6 +33,10 @@ export const NEUTRON_RESOURCES: NeutronHandlerFactory[] = [
   securityGroupHandlers,
   tagHandlers,
   agentHandlers,
+  routerHandlers,
+  floatingIpHandlers,
+  rbacPolicyHandlers,
+  quotaHandlers,
 ];
 
 export interface NeutronDeps {

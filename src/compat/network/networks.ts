@@ -11,6 +11,8 @@ import { checkIfMatch, newStandardAttributes, owningProject, ownerView, updateRe
 import { allocateSegment, releaseSegment, segmentMtu, type Segment } from './segments.ts';
 import { ensureDefaultSecurityGroup } from './default-security-group.ts';
 import { deletePortRecord } from './ports.ts';
+import { checkQuota } from './quotas.ts';
+import { effectiveNetwork, rbacGrants, type RbacGrants } from './rbac-policies.ts';
 
 export const NETWORK_ATTRIBUTES: AttributeMap = {
   ...STANDARD_ATTRIBUTES,
@@ -33,8 +35,9 @@ export const NETWORK_ATTRIBUTES: AttributeMap = {
 
 export const networkTarget = (doc: Resource) => ({ ...doc, project_id: doc.tenant_id });
 
-export async function networkView(neutron: Neutron, ctx: RequestContext, doc: Resource): Promise<Record<string, unknown>> {
+export async function networkView(neutron: Neutron, ctx: RequestContext, stored: Resource, grants?: RbacGrants): Promise<Record<string, unknown>> {
   const db = await neutron.db();
+  const doc = effectiveNetwork(stored, grants ?? (await rbacGrants(db, stored.id)), ctx.auth?.projectId);
   const subnets = await db.subnets.find({ network_id: doc.id });
   const view: Record<string, unknown> = {
     id: doc.id,
@@ -67,7 +70,8 @@ export async function networkView(neutron: Neutron, ctx: RequestContext, doc: Re
 /** The network as the caller may see it, or NetworkNotFound. */
 export async function visibleNetwork(neutron: Neutron, ctx: RequestContext, id: string): Promise<Resource> {
   const db = await neutron.db();
-  const doc = await db.networks.get(id);
+  const stored = await db.networks.get(id);
+  const doc = effectiveNetwork(stored, await rbacGrants(db, id), ctx.auth?.projectId);
   if (!doc || !neutron.engine.allows(ctx, 'get_network', networkTarget(doc))) throw networkNotFound(id);
   return doc;
 }
@@ -79,9 +83,10 @@ export function networkHandlers(neutron: Neutron): Record<string, OperationHandl
     listNetworks: async (ctx) => {
       const db = await neutron.db();
       await ensureDefaultSecurityGroup(neutron, ctx.auth?.projectId);
-      const docs = await db.networks.find({}, { sort: [['created_at', 'asc']] });
+      const grants = await rbacGrants(db);
+      const docs = (await db.networks.find({}, { sort: [['created_at', 'asc']] })).map((d) => effectiveNetwork(d, grants, ctx.auth?.projectId));
       const visible = docs.filter((d) => neutron.engine.allows(ctx, 'get_network', networkTarget(d)));
-      const views = await Promise.all(visible.map((d) => networkView(neutron, ctx, d)));
+      const views = await Promise.all(visible.map((d) => networkView(neutron, ctx, d, grants)));
       return listResponse(ctx, { plural: 'networks', attributes: NETWORK_ATTRIBUTES }, views);
     },
 
@@ -96,6 +101,7 @@ export function networkHandlers(neutron: Neutron): Record<string, OperationHandl
       const owner = owningProject(ctx, values);
       const target = { ...values, project_id: owner };
       enforce(neutron, ctx, 'create_network', target, explicit);
+      await checkQuota(neutron, 'network', owner);
       await ensureDefaultSecurityGroup(neutron, owner);
       const db = await neutron.db();
       const id = uuid();

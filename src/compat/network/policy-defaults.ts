@@ -4,6 +4,7 @@
 // engine evaluates generic checks only, so those three test attributes the service puts in the
 // target itself (`shared`, `router:external`, `network_device`), with the same meaning.
 import type { PolicyRuleDefault } from '../../identity/policy/index.ts';
+import { L3_POLICY_RULES } from './l3-policy-defaults.ts';
 
 const ADMIN = 'role:admin';
 const PM = 'role:member and project_id:%(project_id)s';
@@ -138,4 +139,7 @@ export const NEUTRON_DEFAULT_RULES: readonly PolicyRuleDefault[] = [
   rule('get_agent', ADMIN, 'rule:admin_only'),
   rule('update_agent', ADMIN, 'rule:admin_only'),
   rule('delete_agent', ADMIN, 'rule:admin_only'),
+
+  // routers, floating IPs, network RBAC, quotas
+  ...L3_POLICY_RULES,
 ];

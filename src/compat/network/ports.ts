@@ -17,6 +17,7 @@ import { canonicalMac, randomMac } from './ipam/mac-address.ts';
 import { parseCidr, parseIp } from './ipam/ip-address.ts';
 import { ensureDefaultSecurityGroup } from './default-security-group.ts';
 import { networkTarget, visibleNetwork } from './networks.ts';
+import { checkQuota } from './quotas.ts';
 
 const VNIC_TYPES = ['normal', 'direct', 'macvtap', 'baremetal', 'direct-physical', 'virtio-forwarder', 'smart-nic', 'vdpa', 'accelerator-direct', 'accelerator-direct-physical', 'remote-managed'];
 const MAX_ADDRESS_PAIRS = 10;
@@ -251,9 +252,23 @@ export async function createPortRecord(neutron: Neutron, port: NewPort): Promise
   return doc;
 }
 
+/** Router and floating IP ports go with their router or floating IP, never through DELETE /ports. */
+async function preventL3PortDeletion(db: NeutronDb, doc: Resource): Promise<void> {
+  const owner = String(doc.device_owner ?? '');
+  const routerPort = ['network:router_interface', 'network:router_gateway', 'network:router_interface_distributed', 'network:ha_router_replicated_interface'].includes(owner);
+  const device = routerPort ? await db.routers.get(doc.device_id) : owner === 'network:floatingip' ? await db.floatingips.get(doc.device_id) : undefined;
+  if (device) {
+    throw conflictKind('ServicePortInUse', `Port ${doc.id} cannot be deleted directly via the port API: has device owner ${owner}.`);
+  }
+}
+
 export async function deletePortRecord(neutron: Neutron, doc: Resource): Promise<void> {
   const db = await neutron.db();
   await db.ports.delete(doc.id);
+  // Neutron disassociates the floating IPs of a port that goes away
+  for (const fip of await db.floatingips.find({ port_id: doc.id })) {
+    await db.floatingips.update(fip.id, { port_id: null, fixed_ip_address: null, router_id: null, status: 'DOWN', revision_number: fip.revision_number + 1 });
+  }
   await releasePortAddresses(db, doc.id);
   await db.macAllocations.delete(`${doc.network_id}/${doc.mac_address}`);
   if (doc['binding:host_id']) await neutron.driver.unbindPort(doc.id, doc['binding:host_id']);
@@ -308,6 +323,7 @@ export function portHandlers(neutron: Neutron): Record<string, OperationHandler>
       if ('fixed_ips' in input) attrs.push('fixed_ips');
       const target = { ...portTarget({ ...values, id: '', tenant_id: tenant }, network) };
       enforce(neutron, ctx, 'create_port', target, attrs);
+      await checkQuota(neutron, 'port', tenant);
       for (const key of ['mac_address', 'fixed_ips', 'security_groups', 'allowed_address_pairs', 'extra_dhcp_opts', 'port_security_enabled', 'binding:host_id', 'binding:vnic_type', 'binding:profile']) {
         if (!(key in input)) delete values[key];
       }
@@ -400,6 +416,7 @@ export function portHandlers(neutron: Neutron): Record<string, OperationHandler>
       if (!doc) throw portNotFound(id);
       const network = await networkOf(doc.network_id);
       enforceOrHide(neutron, ctx, 'delete_port', 'get_port', portTarget(doc, network), () => portNotFound(id));
+      await preventL3PortDeletion(db, doc);
       await deletePortRecord(neutron, doc);
       return { status: 204 };
     },

@@ -9,6 +9,7 @@ import { listResponse, selectedFields, selectFields } from './resource-collectio
 import { checkIfMatch, newStandardAttributes, owningProject, ownerView, updateResource } from './standard-attrs.ts';
 import { egressRules, ensureDefaultSecurityGroup, ruleDocument } from './default-security-group.ts';
 import { formatCidr, networkOf, parseCidr } from './ipam/ip-address.ts';
+import { checkQuota } from './quotas.ts';
 
 export const SECURITY_GROUP_ATTRIBUTES: AttributeMap = {
   ...STANDARD_ATTRIBUTES,
@@ -141,6 +142,7 @@ export function securityGroupHandlers(neutron: Neutron): Record<string, Operatio
       const owner = owningProject(ctx, values);
       enforce(neutron, ctx, 'create_security_group', { ...values, project_id: owner }, explicit);
       await ensureDefaultSecurityGroup(neutron, owner);
+      await checkQuota(neutron, 'security_group', owner);
       if (values.name === 'default') throw conflictKind('SecurityGroupDefaultAlreadyExists', 'Default security group already exists.');
       const db = await neutron.db();
       const doc: Resource = { id: uuid(), name: values.name, description: values.description, tenant_id: owner, stateful: values.stateful, ...newStandardAttributes(neutron) };
@@ -211,6 +213,7 @@ export function securityGroupHandlers(neutron: Neutron): Record<string, Operatio
       if (!group || !neutron.engine.allows(ctx, 'get_security_group', sgTarget(group))) throw securityGroupNotFound(values.security_group_id);
       const owner = values.tenant_id ?? values.project_id ? owningProject(ctx, values) : group.tenant_id;
       enforce(neutron, ctx, 'create_security_group_rule', { ...values, project_id: owner, 'security_group:project_id': group.tenant_id }, explicit);
+      await checkQuota(neutron, 'security_group_rule', owner);
       if (!['IPv4', 'IPv6'].includes(values.ethertype)) {
         throw badRequestKind('SecurityGroupRuleInvalidEtherType', `Security group rule for ethertype '${values.ethertype}' not supported. Allowed values are ['IPv4', 'IPv6'].`);
       }

@@ -20,6 +20,8 @@ import {
 import { allocatePrefix, prefixWithinPool } from './ipam/prefix-allocator.ts';
 import { DHCP_OWNER, dhcpSubnetAdded, dhcpSubnetRemoved } from './dhcp-ports.ts';
 import { canSeeSubnetPool } from './subnetpools.ts';
+import { checkQuota } from './quotas.ts';
+import { effectiveNetwork, rbacGrants } from './rbac-policies.ts';
 
 const sentinel = Symbol('unset');
 
@@ -113,14 +115,17 @@ async function subnetCidr(neutron: Neutron, ctx: RequestContext, values: Record<
 }
 
 export function subnetHandlers(neutron: Neutron): Record<string, OperationHandler> {
-  async function networksById(): Promise<Map<string, Resource>> {
-    return new Map((await (await neutron.db()).networks.find()).map((n) => [n.id, n]));
+  /** the networks as the caller sees them (shared through RBAC included) */
+  async function networksById(ctx: RequestContext): Promise<Map<string, Resource>> {
+    const db = await neutron.db();
+    const grants = await rbacGrants(db);
+    return new Map((await db.networks.find()).map((n) => [n.id, effectiveNetwork(n, grants, ctx.auth?.projectId)]));
   }
 
   return {
     listSubnets: async (ctx) => {
       const db = await neutron.db();
-      const networks = await networksById();
+      const networks = await networksById(ctx);
       const docs = await db.subnets.find({}, { sort: [['created_at', 'asc']] });
       const views = docs
         .filter((d) => neutron.engine.allows(ctx, 'get_subnet', subnetTarget(d, networks.get(d.network_id))))
@@ -131,7 +136,7 @@ export function subnetHandlers(neutron: Neutron): Record<string, OperationHandle
     showSubnet: async (ctx) => {
       const db = await neutron.db();
       const doc = await db.subnets.get(ctx.params.subnet_id);
-      const network = doc && (await db.networks.get(doc.network_id));
+      const network = doc && effectiveNetwork(await db.networks.get(doc.network_id), await rbacGrants(db, doc.network_id), ctx.auth?.projectId);
       if (!doc || !neutron.engine.allows(ctx, 'get_subnet', subnetTarget(doc, network))) throw subnetNotFound(ctx.params.subnet_id);
       return { status: 200, body: { subnet: selectFields(subnetView(neutron, ctx, doc, network), selectedFields(ctx)) } };
     },
@@ -142,6 +147,7 @@ export function subnetHandlers(neutron: Neutron): Record<string, OperationHandle
       const owner = owningProject(ctx, values);
       const network = await visibleNetwork(neutron, ctx, values.network_id);
       enforce(neutron, ctx, 'create_subnet', subnetTarget({ ...values, id: '', tenant_id: owner }, network), explicit.filter((e) => !['cidr', 'gateway_ip', 'allocation_pools', 'subnetpool_id', 'prefixlen'].includes(e)));
+      await checkQuota(neutron, 'subnet', owner);
       const db = await neutron.db();
       const id = uuid();
       const version = values.ip_version as IpVersion;

@@ -5,7 +5,7 @@ import type { OperationHandler, RequestContext } from '../../platform/http/servi
 import type { Collection } from '../../platform/store/store.ts';
 import type { ApiError } from '../../platform/http/api-error.ts';
 import type { Neutron, NeutronDb, Resource } from './context.ts';
-import { httpBadRequest, invalidAttribute, networkNotFound, portNotFound, securityGroupNotFound, subnetNotFound, subnetPoolNotFound, tagNotFound } from './errors.ts';
+import { floatingIpNotFound, httpBadRequest, invalidAttribute, networkNotFound, routerNotFound, portNotFound, securityGroupNotFound, subnetNotFound, subnetPoolNotFound, tagNotFound } from './errors.ts';
 import { enforceOrHide } from './policy.ts';
 import { networkTarget } from './networks.ts';
 import { subnetTarget } from './subnets.ts';
@@ -13,6 +13,8 @@ import { portTarget } from './ports.ts';
 import { subnetPoolTarget } from './subnetpools.ts';
 import { sgTarget } from './security-groups.ts';
 import { updateResource } from './standard-attrs.ts';
+import { routerTarget } from './routers.ts';
+import { floatingIpTarget } from './floating-ips.ts';
 
 export interface Taggable {
   /** the URL collection name, e.g. `security-groups` */
@@ -33,6 +35,8 @@ export const TAGGABLE: Taggable[] = [
   { urlName: 'ports', member: 'port', collection: (db) => db.ports, target: withNetwork(portTarget), notFound: portNotFound },
   { urlName: 'subnetpools', member: 'subnetpool', collection: (db) => db.subnetpools, target: async (d) => subnetPoolTarget(d), notFound: subnetPoolNotFound },
   { urlName: 'security-groups', member: 'security_group', collection: (db) => db.securityGroups, target: async (d) => sgTarget(d), notFound: securityGroupNotFound },
+  { urlName: 'routers', member: 'router', collection: (db) => db.routers, target: async (d) => routerTarget(d), notFound: routerNotFound },
+  { urlName: 'floatingips', member: 'floatingip', collection: (db) => db.floatingips, target: async (d) => floatingIpTarget(d), notFound: floatingIpNotFound },
 ];
 
 const MAX_TAG_LENGTH = 255;

@@ -33,6 +33,14 @@ export const EXTENSIONS: Record<string, [string, string]> = {
   'ip-substring-filtering': ['IP address substring filtering', 'Provides IP address substring filtering when listing ports'],
   'subnet-service-types': ['Subnet service types', 'Provides ability to set the subnet service_types field'],
   'network-ip-availability': ['Network IP Availability', 'Provides IP availability data for each network and subnet.'],
+  router: ['Neutron L3 Router', 'Router abstraction for basic L3 forwarding between L2 Neutron networks and access to external networks via a NAT gateway.'],
+  'ext-gw-mode': ['Neutron L3 Configurable external gateway mode', 'Extension of the router abstraction for specifying whether SNAT should occur on the external gateway'],
+  extraroute: ['Neutron Extra Route', 'Extra routes configuration for L3 router'],
+  'router_availability_zone': ['Router Availability Zone', 'Availability zone support for router.'],
+  'fip-port-details': ['Floating IP Port Details Extension', 'Add port_details attribute to Floating IP resource'],
+  'rbac-policies': ['RBAC Policies', 'Allows creation and modification of policies that control tenant access to resources.'],
+  quotas: ['Quota management support', 'Expose functions for quotas management per tenant'],
+  'quota_details': ['Quota details management support', 'Expose functions for quotas usage statistics per project'],
   'binding-extended': ['Port Bindings Extended', 'Expose port bindings of a virtual port to external application'],
 };
 
@@ -51,7 +59,7 @@ export function versionHandlers(extraAliases: () => string[] = () => []): Record
     showApiV2: (ctx) => ({
       status: 200,
       body: {
-        resources: ['subnet', 'network', 'subnetpool', 'port', 'security_group', 'security_group_rule'].map((name) => ({
+        resources: ['subnet', 'network', 'subnetpool', 'port', 'security_group', 'security_group_rule', 'router', 'floatingip'].map((name) => ({
           name,
           collection: name === 'subnetpool' ? 'subnetpools' : `${name}s`,
           links: [{ href: `${ctx.baseUrl}/v2.0/${name === 'subnetpool' ? 'subnetpools' : `${name.replaceAll('_', '-')}s`}`, rel: 'self' }],

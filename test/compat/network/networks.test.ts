@@ -16,9 +16,9 @@ describe('neutron networks, subnets and version documents', () => {
     const ext = await cloud.request('GET', `${N}/extensions`);
     const aliases = ext.body.extensions.map((e: any) => e.alias);
     for (const a of ['security-group', 'provider', 'external-net', 'binding', 'standard-attr-tag', 'revision-if-match']) assert.ok(aliases.includes(a), a);
-    assert.ok(!aliases.includes('router'));
+    assert.ok(!aliases.includes('l3-flavors'));
     assert.equal((await cloud.request('GET', `${N}/extensions/provider`)).body.extension.alias, 'provider');
-    const missing = await cloud.request('GET', `${N}/extensions/router`);
+    const missing = await cloud.request('GET', `${N}/extensions/l3-flavors`);
     assert.equal(missing.status, 404);
     assert.equal(missing.body.NeutronError.type, 'ExtensionNotFound');
   });
