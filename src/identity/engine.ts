@@ -21,6 +21,7 @@ import { KeyRepository } from './tokens/key-repository.ts';
 import { InvalidTokenError, TokenExpiredError, TokenProvider, type IssueFields, type TokenPayload } from './tokens/token-provider.ts';
 import { renderToken, type TokenSubject } from './auth/token-view.ts';
 import { buildCatalog } from './catalog.ts';
+import { resolveTokenTrust } from './extensions/trusts.ts';
 import { IdentityManager } from './backends/manager.ts';
 
 const log = logger('identity');
@@ -222,6 +223,19 @@ export class IdentityEngine implements Authenticator {
     } else if (scope.kind === 'system') {
       subject.system = true;
       roleScope = { type: 'system', id: 'all' };
+    }
+    if (scope.kind === 'trust') {
+      // A trust token's roles are the delegated ones; with impersonation its user is the trustor.
+      const delegation = await resolveTokenTrust(this.db, this.clock, (id) => this.backends.getUser(id), scope.trustId, user.id, scope.projectId);
+      subject.trust = delegation.trust;
+      subject.roles = delegation.roles;
+      if (delegation.trust.impersonation) {
+        const trustorDomain = await this.db.projects.get(delegation.trustor.domain_id);
+        if (!trustorDomain || !trustorDomain.enabled) throw notFound('domain');
+        subject.user = delegation.trustor;
+        subject.userDomain = trustorDomain;
+      }
+      return subject;
     }
     if (payload.appCredId) {
       const appCred = await this.db.applicationCredentials.get(payload.appCredId);

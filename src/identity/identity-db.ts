@@ -18,6 +18,7 @@ import type {
   UserRecord,
 } from './model.ts';
 import { openFederationDb, type FederationDb } from './federation/federation-db.ts';
+import { openExtensionsDb, type ExtensionsDb } from './extensions/extensions-db.ts';
 
 export interface IdentityDb {
   projects: Collection<ProjectRecord>;
@@ -39,6 +40,8 @@ export interface IdentityDb {
   meta: Collection<{ id: string; value: unknown }>;
   /** OS-FEDERATION: identity providers, protocols, mappings, shadow users */
   federation: FederationDb;
+  /** trusts, endpoint groups, policies, domain configs, OAuth1 consumers */
+  extensions: ExtensionsDb;
 }
 
 export async function openIdentityDb(store: Store): Promise<IdentityDb> {
@@ -69,5 +72,6 @@ export async function openIdentityDb(store: Store): Promise<IdentityDb> {
     revocations: db.collection<RevocationRecord>('revocations'),
     meta: db.collection<{ id: string; value: unknown }>('meta'),
     federation: openFederationDb(db),
+    extensions: openExtensionsDb(db),
   };
 }

@@ -17,6 +17,11 @@ import { endpointHandlers } from './endpoints.ts';
 import { credentialHandlers } from './credentials.ts';
 import { applicationCredentialHandlers } from './application-credentials.ts';
 import { federationHandlers } from './federation.ts';
+import { trustHandlers } from './trusts.ts';
+import { endpointGroupHandlers } from './endpoint-groups.ts';
+import { policyHandlers } from './policies.ts';
+import { domainConfigHandlers } from './domain-configs.ts';
+import { oauthConsumerHandlers } from './oauth-consumers.ts';
 
 export type HandlerFactory = (engine: IdentityEngine) => Record<string, OperationHandler>;
 
@@ -36,6 +41,11 @@ const RESOURCE_HANDLERS: HandlerFactory[] = [
   credentialHandlers,
   applicationCredentialHandlers,
   federationHandlers,
+  trustHandlers,
+  endpointGroupHandlers,
+  policyHandlers,
+  domainConfigHandlers,
+  oauthConsumerHandlers,
 ];
 
 export function renderKeystoneError(error: ApiError): unknown {

@@ -1,13 +1,14 @@
 // POST /v3/auth/tokens: who is this (the methods), and for what (the scope).
 // Every authentication failure is the same 401, so a caller learns nothing about
 // which users or projects exist.
-import { ApiError, badRequest, unauthorized } from '../../platform/http/api-error.ts';
+import { ApiError, badRequest, forbidden, unauthorized } from '../../platform/http/api-error.ts';
 import type { IdentityEngine, ValidatedToken } from '../engine.ts';
 import type { ApplicationCredentialRecord, ProjectRecord, UserRecord } from '../model.ts';
 import { verifyPassword } from '../passwords.ts';
 import type { AuthMethod, TokenScope } from '../tokens/payload.ts';
 import type { IssueFields, TokenPayload } from '../tokens/token-provider.ts';
 import { effectiveRoles } from '../role-resolver.ts';
+import { consumeTrustUse, usableTrust } from '../extensions/trusts.ts';
 
 type Json = Record<string, any>;
 
@@ -141,7 +142,7 @@ async function resolveScope(engine: IdentityEngine, auth: Json, who: Authenticat
   if (!isObject(scope)) throw badRequest('Invalid scope.');
   const kinds = ['project', 'domain', 'system', 'OS-TRUST:trust'].filter((k) => k in scope);
   if (kinds.length !== 1) throw badRequest('Specify a project, domain, or system scope, and only one.');
-  if (kinds[0] === 'OS-TRUST:trust') throw new ApiError(501, 'Trusts are not implemented.');
+  if (kinds[0] === 'OS-TRUST:trust') return trustScope(engine, scope['OS-TRUST:trust'], who);
   if (who.fromToken && who.fromToken.scope.kind !== 'unscoped' && engine.config.identity.tokenExpirationSeconds < 0) {
     throw unauthorized();
   }
@@ -165,6 +166,17 @@ async function resolveScope(engine: IdentityEngine, auth: Json, who: Authenticat
   }
   if (isObject(scope.system) && scope.system.all === true) return { kind: 'system', system: 'all' };
   throw badRequest('Invalid scope.');
+}
+
+/** Only the trustee may use a trust; it must still be usable, and have a project to scope to. */
+async function trustScope(engine: IdentityEngine, ref: unknown, who: Authenticated): Promise<TokenScope> {
+  if (!isObject(ref) || typeof ref.id !== 'string' || ref.id === '') {
+    throw badRequest('Expecting to find trust_id in trust. The server could not comply with the request since it is either malformed or otherwise incorrect. The client is assumed to be in error.');
+  }
+  const trust = await usableTrust(engine.db, engine.clock, ref.id);
+  if (trust.trustee_user_id !== who.user.id) throw forbidden();
+  if (!trust.project_id) throw new ApiError(501, 'Tokens for trusts without a project are not implemented.');
+  return { kind: 'trust', trustId: trust.id, projectId: trust.project_id };
 }
 
 export interface IssuedToken {
@@ -207,15 +219,43 @@ export async function authenticateAndIssue(engine: IdentityEngine, body: Json): 
     // Rescoping a federated token keeps its IdP, protocol and mapped groups: its roles come from them.
     ...(combined.fromToken?.federated ? { federated: combined.fromToken.federated } : {}),
   };
-  const { token } = engine.issue(fields);
+  if (scope.kind === 'trust') {
+    // Each token takes one of a limited trust's uses, and lives no longer than the trust.
+    const trust = await consumeTrustUse(engine.db, engine.clock, scope.trustId);
+    const ttlEnd = engine.clock.now() + engine.config.identity.tokenExpirationSeconds * 1000;
+    const limit = trust.expires_at === null ? undefined : Math.min(trust.expires_at, fields.expiresAt ?? ttlEnd);
+    if (limit !== undefined) fields.expiresAt = limit;
+    if (trust.remaining_uses !== null) await engine.changed();
+  }
   try {
-    return { token, validated: await engine.validate(token) };
+    try {
+      return await issueValidated(engine, fields);
+    } catch (error) {
+      // Fernet times are whole seconds, so a revocation made earlier in this same second
+      // (a password change just before this login) also matches a token minted now;
+      // one minted in the next second is untouched by it.
+      if (!(error instanceof ApiError && error.status === 404) || !revokedThisSecond(engine)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (engine.clock.now() % 1000) + 5));
+      return await issueValidated(engine, fields);
+    }
   } catch (error) {
     // No roles on the scope, or the scope vanished meanwhile: the caller may not have this token.
     if (error instanceof ApiError && error.status === 404) {
-      const target = scope.kind === 'project' ? `project ${scope.projectId}` : scope.kind === 'domain' ? `domain ${scope.domainId}` : 'the system';
+      const target = scope.kind === 'project' || scope.kind === 'trust' ? `project ${scope.projectId}`
+        : scope.kind === 'domain' ? `domain ${scope.domainId}`
+        : scope.kind === 'system' ? 'the system' : 'an unscoped token';
       throw unauthorized(`User ${who.user.id} has no access to ${target}.`);
     }
     throw error;
   }
+}
+
+async function issueValidated(engine: IdentityEngine, fields: IssueFields): Promise<IssuedToken> {
+  const { token } = engine.issue(fields);
+  return { token, validated: await engine.validate(token) };
+}
+
+function revokedThisSecond(engine: IdentityEngine): boolean {
+  const second = Math.floor(engine.clock.now() / 1000);
+  return engine.revocations.list().some((e) => Math.floor(e.issued_before / 1000) >= second);
 }

@@ -2,6 +2,7 @@
 import { isoMicros } from '../../platform/clock.ts';
 import type { ApplicationCredentialRecord, ProjectRecord, RoleRecord, UserRecord } from '../model.ts';
 import type { TokenPayload } from '../tokens/token-provider.ts';
+import type { TrustRecord } from '../extensions/extensions-db.ts';
 
 export interface TokenSubject {
   payload: TokenPayload;
@@ -13,6 +14,8 @@ export interface TokenSubject {
   system?: boolean;
   roles: RoleRecord[];
   appCred?: ApplicationCredentialRecord;
+  /** set for a trust-scoped token */
+  trust?: TrustRecord;
 }
 
 export function renderToken(s: TokenSubject, catalog?: unknown[]): Record<string, unknown> {
@@ -45,6 +48,14 @@ export function renderToken(s: TokenSubject, catalog?: unknown[]): Record<string
   if (s.project || s.domain || s.system) {
     token.roles = s.roles.map((r) => ({ id: r.id, name: r.name }));
     if (catalog) token.catalog = catalog;
+  }
+  if (s.trust) {
+    token['OS-TRUST:trust'] = {
+      id: s.trust.id,
+      impersonation: s.trust.impersonation,
+      trustee_user: { id: s.trust.trustee_user_id },
+      trustor_user: { id: s.trust.trustor_user_id },
+    };
   }
   if (s.appCred) {
     token.application_credential = {
