@@ -1,0 +1,348 @@
+// Volumes: create (empty, from a snapshot, from a volume), list/detail with Cinder's filters,
+// show, update, delete (cascade), the actions (the classic attach ones in attach-actions.ts) and
+// metadata. Backend work runs in the background and moves the status on, as cinder-volume does:
+// creating -> available, deleting -> gone.
+import type { ApiResponse, OperationHandler, RequestContext } from '../../platform/http/service-api.ts';
+import { atLeast } from '../../platform/http/microversion.ts';
+import { MarkerNotFoundError, type Filter } from '../../platform/store/store.ts';
+import { uuid } from '../../platform/ids.ts';
+import { AVAILABILITY_ZONE, HOST, inBackground, type VolumeRecord, type VolumeTypeRecord } from './model.ts';
+import { authorize } from './policies.ts';
+import {
+  asBoolean, asInteger, callerIsAdmin, entity, fieldError, optionalString, projectOf, projectUrl, validMetadata, type CinderDeps,
+} from './context.ts';
+import { badRequest, invalidInput, invalidSnapshot, invalidVolume, notFound, snapshotNotFound, volumeNotFound } from './errors.ts';
+import { findOptions, nextLinks, parseBool, parseMetadataFilter, parsePage, queryValue } from './listing.ts';
+import { viewerRights, volumeDetail, volumeSummary } from './volume-views.ts';
+import { checkQuota } from './quotas.ts';
+import { defaultType, resolveType } from './volume-types.ts';
+import { metadataHandlers } from './metadata.ts';
+import { ATTACH_ACTIONS, runAttachAction } from './attach-actions.ts';
+
+const SORT_FIELDS: Record<string, string> = {
+  id: 'id', name: 'name', display_name: 'name', status: 'status', size: 'size', created_at: 'created_at',
+  updated_at: 'updated_at', availability_zone: 'availability_zone', bootable: 'bootable', description: 'description',
+  display_description: 'description', volume_type_id: 'volume_type_id', project_id: 'project_id', user_id: 'user_id',
+};
+
+/** statuses `os-reset_status` accepts for a volume */
+const RESET_STATUSES = new Set([
+  'available', 'error', 'creating', 'deleting', 'in-use', 'attaching', 'detaching', 'error_deleting', 'maintenance',
+  'reserved', 'error_extending', 'extending', 'downloading', 'uploading', 'retyping', 'backing-up', 'restoring-backup',
+  'error_restoring', 'error_managing', 'awaiting-transfer',
+]);
+const DELETABLE = new Set(['available', 'error', 'error_restoring', 'error_extending', 'error_managing']);
+
+export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandler> {
+  const { storage, identity } = deps;
+  const typeCache = async () => new Map((await storage.types.find({})).map((t) => [t.id, t]));
+
+  /** the volume if the caller may see it (other projects' volumes are 404 to non-admins) */
+  async function loadVolume(ctx: RequestContext, id: string, action: string): Promise<VolumeRecord> {
+    const volume = await storage.volumes.get(id);
+    if (!volume || (volume.project_id !== projectOf(ctx) && !callerIsAdmin(deps, ctx))) throw volumeNotFound(id);
+    authorize(identity, ctx, action, { project_id: volume.project_id, user_id: volume.user_id });
+    return volume;
+  }
+
+  async function render(ctx: RequestContext, volume: VolumeRecord): Promise<Record<string, unknown>> {
+    const type = await storage.types.get(volume.volume_type_id);
+    return volumeDetail(ctx, volume, type, viewerRights(deps, ctx));
+  }
+
+  async function list(ctx: RequestContext, detailed: boolean): Promise<ApiResponse> {
+    authorize(identity, ctx, 'volume:get_all');
+    const page = parsePage(ctx, SORT_FIELDS);
+    const filter: Filter = {};
+    const admin = callerIsAdmin(deps, ctx);
+    const allTenants = queryValue(ctx, 'all_tenants');
+    if (!(admin && allTenants !== undefined && parseBool(allTenants, 'all_tenants'))) filter.project_id = projectOf(ctx);
+    const name = queryValue(ctx, 'name');
+    if (name !== undefined) filter.name = name;
+    const status = queryValue(ctx, 'status');
+    if (status !== undefined) filter.status = status;
+    const az = queryValue(ctx, 'availability_zone');
+    if (az !== undefined) filter.availability_zone = az;
+    const bootable = queryValue(ctx, 'bootable');
+    if (bootable !== undefined) filter.bootable = parseBool(bootable, 'bootable');
+    const metadata = queryValue(ctx, 'metadata');
+    if (metadata !== undefined) {
+      for (const [k, v] of Object.entries(parseMetadataFilter(metadata))) filter[`metadata.${k}`] = v;
+    }
+    let found: VolumeRecord[];
+    try {
+      found = await storage.volumes.find(filter, findOptions(page));
+    } catch (error) {
+      if (error instanceof MarkerNotFoundError) throw notFound(`Marker ${page.marker} could not be found.`);
+      throw error;
+    }
+    const items = found.slice(page.offset, page.offset + page.limit);
+    const types = await typeCache();
+    const rights = viewerRights(deps, ctx);
+    const body: Record<string, unknown> = {
+      volumes: items.map((v) => (detailed ? volumeDetail(ctx, v, types.get(v.volume_type_id), rights) : volumeSummary(ctx, v))),
+    };
+    const links = nextLinks(ctx, `${projectUrl(ctx)}/volumes${detailed ? '/detail' : ''}`, page, items);
+    if (links) body.volumes_links = links;
+    const withCount = queryValue(ctx, 'with_count');
+    if (atLeast(ctx.microversion, '3.45') && withCount !== undefined && parseBool(withCount, 'with_count')) {
+      body.count = await storage.volumes.count(filter);
+    }
+    return { status: 200, body };
+  }
+
+  async function create(ctx: RequestContext): Promise<ApiResponse> {
+    const body = entity(ctx, 'volume');
+    const project = projectOf(ctx);
+    authorize(identity, ctx, 'volume:create');
+    const name = optionalString(body, 'name') ?? optionalString(body, 'display_name') ?? null;
+    const description = optionalString(body, 'description') ?? optionalString(body, 'display_description') ?? null;
+    const metadata = body.metadata === undefined || body.metadata === null ? {} : validMetadata(body.metadata);
+    const az = optionalString(body, 'availability_zone') ?? AVAILABILITY_ZONE;
+    if (az !== AVAILABILITY_ZONE) throw badRequest(`Availability zone '${az}' is invalid.`);
+    if (body.imageRef !== undefined && body.imageRef !== null) throw badRequest('Creating a volume from an image is not supported yet by this cloud.');
+    if (body.backup_id !== undefined && body.backup_id !== null) throw badRequest('Creating a volume from a backup is not supported yet by this cloud.');
+    let size: number | undefined;
+    if (body.size !== undefined && body.size !== null) {
+      size = asInteger(body.size);
+      if (size === undefined) throw fieldError('size', body.size, `${JSON.stringify(body.size)} is not of type 'integer', 'string', 'null'`);
+      if (size < 1) throw fieldError('size', body.size, `${size} is less than the minimum of 1`);
+      if (size > 2 ** 31 - 1) throw fieldError('size', body.size, `${size} is greater than the maximum of 2147483647`);
+    }
+    const multiattach = body.multiattach === undefined ? false : asBoolean(body.multiattach);
+    if (multiattach === undefined) throw fieldError('multiattach', body.multiattach, `${JSON.stringify(body.multiattach)} is not of type 'boolean'`);
+
+    let sourceSnapshot: Awaited<ReturnType<typeof storage.snapshots.get>>;
+    let sourceVolume: VolumeRecord | undefined;
+    const snapshotId = optionalString(body, 'snapshot_id');
+    const sourceId = optionalString(body, 'source_volid');
+    if (snapshotId) {
+      sourceSnapshot = await storage.snapshots.get(snapshotId);
+      if (!sourceSnapshot || (sourceSnapshot.project_id !== project && !callerIsAdmin(deps, ctx))) throw snapshotNotFound(snapshotId);
+      if (sourceSnapshot.status !== 'available') {
+        throw invalidSnapshot(`Originating snapshot status must be one of 'available' values`);
+      }
+      size ??= sourceSnapshot.size;
+      if (size < sourceSnapshot.size) {
+        throw invalidInput(`Volume size '${size}'GB cannot be smaller than the snapshot size ${sourceSnapshot.size}GB. They must be >= original snapshot size.`);
+      }
+      sourceVolume = await storage.volumes.get(sourceSnapshot.volume_id);
+    } else if (sourceId) {
+      sourceVolume = await storage.volumes.get(sourceId);
+      if (!sourceVolume || (sourceVolume.project_id !== project && !callerIsAdmin(deps, ctx))) throw volumeNotFound(sourceId);
+      if (sourceVolume.status !== 'available' && sourceVolume.status !== 'in-use') {
+        throw invalidVolume(`Unable to clone volumes that are in an error state or not available.`);
+      }
+      size ??= sourceVolume.size;
+      if (size < sourceVolume.size) {
+        throw invalidInput(`Volume size '${size}'GB cannot be smaller than original volume size ${sourceVolume.size}GB. They must be >= original volume size.`);
+      }
+    }
+    if (size === undefined) throw invalidInput(`Volume size '${String(body.size ?? null)}' must be an integer and greater than 0`);
+
+    const typeRef = optionalString(body, 'volume_type');
+    let type: VolumeTypeRecord;
+    if (typeRef) type = await resolveType(deps, ctx, typeRef);
+    else if (sourceVolume) type = (await storage.types.get(sourceVolume.volume_type_id)) ?? (await defaultType(deps));
+    else type = await defaultType(deps);
+
+    await checkQuota(storage, project, type, { volumes: 1, gigabytes: size });
+    const now = storage.clock.now();
+    const volume: VolumeRecord = {
+      id: uuid(),
+      project_id: project,
+      user_id: ctx.auth?.userId ?? '',
+      name,
+      description,
+      status: 'creating',
+      attach_status: 'detached',
+      migration_status: null,
+      size,
+      availability_zone: az,
+      bootable: sourceVolume?.bootable ?? false,
+      multiattach,
+      volume_type_id: type.id,
+      snapshot_id: sourceSnapshot?.id ?? null,
+      source_volid: sourceSnapshot ? null : (sourceVolume?.id ?? null),
+      metadata,
+      admin_metadata: {},
+      attachments: [],
+      host: `${HOST}@${storage.driver.name}#${storage.driver.name}`,
+      service_uuid: storage.serviceUuid,
+      created_at: now,
+      updated_at: null,
+    };
+    const inserted = await storage.volumes.insert(volume);
+    const finalSize = size;
+    inBackground(storage, async () => {
+      let status = 'available';
+      try {
+        if (sourceSnapshot) await storage.driver.createVolumeFromSnapshot(sourceSnapshot.id, volume.id, finalSize);
+        else if (sourceVolume) await storage.driver.cloneVolume(sourceVolume.id, volume.id, finalSize);
+        else await storage.driver.createVolume(volume.id, finalSize);
+      } catch {
+        status = 'error';
+      }
+      await storage.volumes.update(volume.id, { status, updated_at: storage.clock.now() });
+    });
+    return { status: 202, body: { volume: volumeDetail(ctx, inserted, type, viewerRights(deps, ctx)) } };
+  }
+
+  async function update(ctx: RequestContext): Promise<ApiResponse> {
+    const body = entity(ctx, 'volume');
+    const volume = await loadVolume(ctx, ctx.params.volume_id, 'volume:update');
+    const allowed = new Set(['name', 'description', 'display_name', 'display_description', 'metadata']);
+    const extra = Object.keys(body).filter((k) => !allowed.has(k));
+    if (extra.length) throw fieldError('volume', body, `Additional properties are not allowed ('${extra[0]}' was unexpected)`);
+    const changes: Partial<VolumeRecord> = { updated_at: storage.clock.now() };
+    const name = 'name' in body ? optionalString(body, 'name') : optionalString(body, 'display_name');
+    if (name !== undefined) changes.name = name;
+    const description = 'description' in body ? optionalString(body, 'description') : optionalString(body, 'display_description');
+    if (description !== undefined) changes.description = description;
+    if (body.metadata !== undefined) changes.metadata = validMetadata(body.metadata);
+    const updated = (await storage.volumes.update(volume.id, changes))!;
+    return { status: 200, body: { volume: await render(ctx, updated) } };
+  }
+
+  /** deletes the volume (and with `cascade` its snapshots) in the background */
+  async function startDelete(volume: VolumeRecord, cascade: boolean): Promise<void> {
+    const snapshots = await storage.snapshots.find({ volume_id: volume.id });
+    if (snapshots.length && !cascade) {
+      throw invalidVolume('Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.');
+    }
+    for (const s of snapshots) await storage.snapshots.update(s.id, { status: 'deleting' });
+    await storage.volumes.update(volume.id, { status: 'deleting', updated_at: storage.clock.now() });
+    inBackground(storage, async () => {
+      try {
+        for (const s of snapshots) {
+          await storage.driver.deleteSnapshot(s.id);
+          await storage.snapshots.delete(s.id);
+        }
+        await storage.driver.deleteVolume(volume.id);
+        await storage.volumes.delete(volume.id);
+      } catch {
+        await storage.volumes.update(volume.id, { status: 'error_deleting' });
+      }
+    });
+  }
+
+  async function remove(ctx: RequestContext): Promise<ApiResponse> {
+    const volume = await loadVolume(ctx, ctx.params.volume_id, 'volume:delete');
+    const cascadeRaw = queryValue(ctx, 'cascade');
+    const cascade = cascadeRaw !== undefined && parseBool(cascadeRaw, 'cascade');
+    const forceRaw = queryValue(ctx, 'force');
+    const force = forceRaw !== undefined && parseBool(forceRaw, 'force');
+    if (force) authorize(identity, ctx, 'volume_extension:volume_admin_actions:force_delete', { project_id: volume.project_id });
+    if (!force && (!DELETABLE.has(volume.status) || volume.attach_status !== 'detached' || volume.migration_status)) {
+      throw invalidVolume('Volume status must be available or error or error_restoring or error_extending or error_managing and must not be migrating, attached, belong to a group, have snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.');
+    }
+    if (cascade) {
+      const busy = (await storage.snapshots.find({ volume_id: volume.id })).find((s) => s.status !== 'available' && s.status !== 'error');
+      if (busy) throw invalidVolume(`Snapshot ${busy.id} must not be part of a group and must be available or error.`);
+    }
+    await startDelete(volume, cascade);
+    return { status: 202 };
+  }
+
+  async function action(ctx: RequestContext): Promise<ApiResponse> {
+    const body = ctx.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).length !== 1) {
+      throw badRequest('There is no such action: None');
+    }
+    const [name, args] = Object.entries(body as Record<string, unknown>)[0];
+    const id = ctx.params.volume_id;
+    switch (name) {
+      case 'os-extend': return extend(ctx, id, args);
+      case 'os-set_bootable': {
+        const volume = await loadVolume(ctx, id, 'volume:update');
+        const value = asBoolean((args as Record<string, unknown> | null)?.bootable);
+        if (value === undefined) throw invalidInput(`Invalid value for 'bootable': ${JSON.stringify((args as Record<string, unknown> | null)?.bootable ?? null)}`);
+        await storage.volumes.update(volume.id, { bootable: value, updated_at: storage.clock.now() });
+        return { status: 200 };
+      }
+      case 'os-update_readonly_flag': {
+        const volume = await loadVolume(ctx, id, 'volume:update_readonly_flag');
+        const value = asBoolean((args as Record<string, unknown> | null)?.readonly);
+        if (value === undefined) throw invalidInput(`Invalid value for 'readonly': ${JSON.stringify((args as Record<string, unknown> | null)?.readonly ?? null)}`);
+        if (volume.status !== 'available') throw invalidVolume(`Volume ${volume.id} status must be available to update readonly flag, but current status is: ${volume.status}.`);
+        await storage.volumes.update(volume.id, { admin_metadata: { ...volume.admin_metadata, readonly: value ? 'True' : 'False' }, updated_at: storage.clock.now() });
+        return { status: 202 };
+      }
+      case 'os-reset_status': {
+        const volume = await loadVolume(ctx, id, 'volume_extension:volume_admin_actions:reset_status');
+        const a = (args ?? {}) as Record<string, unknown>;
+        const changes: Partial<VolumeRecord> = { updated_at: storage.clock.now() };
+        if (a.status !== undefined) {
+          if (typeof a.status !== 'string' || !RESET_STATUSES.has(a.status.toLowerCase())) throw invalidInput(`Must specify a valid status`);
+          changes.status = a.status.toLowerCase();
+        }
+        if (a.attach_status !== undefined) {
+          if (a.attach_status !== 'attached' && a.attach_status !== 'detached') throw invalidInput('Must specify a valid attach status');
+          changes.attach_status = a.attach_status;
+        }
+        if (a.migration_status !== undefined) {
+          changes.migration_status = a.migration_status === 'none' || a.migration_status === null ? null : String(a.migration_status);
+        }
+        if (Object.keys(changes).length === 1) throw invalidInput('Must specify \'status\', \'attach_status\' or \'migration_status\' for update.');
+        await storage.volumes.update(volume.id, changes);
+        return { status: 202 };
+      }
+      case 'os-force_delete': {
+        const volume = await loadVolume(ctx, id, 'volume_extension:volume_admin_actions:force_delete');
+        await startDelete(volume, false);
+        return { status: 202 };
+      }
+      default:
+        if (ATTACH_ACTIONS[name]) return runAttachAction(storage, await loadVolume(ctx, id, ATTACH_ACTIONS[name]), name, args);
+        await loadVolume(ctx, id, 'volume:get');
+        throw badRequest(`There is no such action: ${name}`);
+    }
+  }
+
+  async function extend(ctx: RequestContext, id: string, args: unknown): Promise<ApiResponse> {
+    let volume = await loadVolume(ctx, id, 'volume:extend');
+    const raw = (args as Record<string, unknown> | null)?.new_size;
+    const newSize = asInteger(raw);
+    if (newSize === undefined || newSize < 1) throw fieldError('new_size', raw ?? null, `${JSON.stringify(raw ?? null)} is not of type 'integer', 'string'`);
+    const inUseAllowed = atLeast(ctx.microversion, '3.42');
+    if (volume.status === 'in-use') {
+      if (!inUseAllowed) throw invalidVolume(`Volume status must be available to extend, but current status is: ${volume.status}.`);
+      volume = await loadVolume(ctx, id, 'volume:extend_attached_volume');
+    } else if (volume.status !== 'available') {
+      throw invalidVolume(`Volume status must be ${inUseAllowed ? "'available' or 'in-use'" : 'available'} to extend, but current status is: ${volume.status}.`);
+    }
+    if (newSize <= volume.size) {
+      throw invalidInput(`New size for extend must be greater than current size. (current: ${volume.size}, extended: ${newSize}).`);
+    }
+    const type = (await storage.types.get(volume.volume_type_id)) ?? (await defaultType(deps));
+    await checkQuota(storage, volume.project_id, type, { gigabytes: newSize - volume.size });
+    const settled = volume.status;
+    await storage.volumes.update(volume.id, { status: 'extending', updated_at: storage.clock.now() });
+    inBackground(storage, async () => {
+      try {
+        await storage.driver.extendVolume(volume.id, newSize);
+        await storage.volumes.update(volume.id, { status: settled, size: newSize, updated_at: storage.clock.now() });
+      } catch {
+        await storage.volumes.update(volume.id, { status: 'error_extending' });
+      }
+    });
+    return { status: 202 };
+  }
+
+  return {
+    listVolumes: (ctx) => list(ctx, false),
+    listVolumesDetail: (ctx) => list(ctx, true),
+    createVolume: create,
+    showVolume: async (ctx) => ({ status: 200, body: { volume: await render(ctx, await loadVolume(ctx, ctx.params.volume_id, 'volume:get')) } }),
+    updateVolume: update,
+    deleteVolume: remove,
+    volumeAction: action,
+    ...metadataHandlers('Volume', {
+      noun: 'Volume',
+      load: async (ctx, kind) => loadVolume(ctx, ctx.params.volume_id, kind === 'get' ? 'volume:get_volume_metadata' : kind === 'update' ? 'volume:update_volume_metadata' : 'volume:delete_volume_metadata'),
+      save: async (id, metadata) => {
+        await storage.volumes.update(id, { metadata, updated_at: storage.clock.now() });
+      },
+    }),
+  };
+}
