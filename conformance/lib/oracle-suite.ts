@@ -17,7 +17,7 @@ const SERVICES: Record<string, { service: string; prefix: string; files: string[
   identity: { service: 'identity', prefix: '/identity', files: ['identity/v3.14.yaml', 'identity-archive/v3.14.yaml'] },
   compute: { service: 'compute', prefix: '/compute', files: ['compute/v2.100.yaml'] },
   image: { service: 'image', prefix: '/image', files: ['image/v2.16.yaml'] },
-  network: { service: 'network', prefix: '/network', files: ['network/v2.29.yaml'] },
+  network: { service: 'network', prefix: '/networking', files: ['network/v2.29.yaml'] },
   'block-storage': { service: 'volume', prefix: '/volume', files: ['block-storage/v3.71.yaml'] },
   volumev3: { service: 'volume', prefix: '/volume', files: ['block-storage/v3.71.yaml'] },
   'object-store': { service: 'object', prefix: '/object-store', files: ['object-store/v1.yaml'] },
