@@ -1,26 +1,9 @@
-// Cinder's fault body: one key naming the fault (`itemNotFound`, `badRequest`, ...) around
-// `{message, code}`. Keystonemiddleware answers 401 before Cinder sees the request.
+// Cinder's fault body: the shared WSGI fault body (src/platform/http/fault-body.ts).
 import { ApiError } from '../../platform/http/api-error.ts';
-
-const FAULT_NAMES: Record<number, string> = {
-  400: 'badRequest',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'itemNotFound',
-  405: 'badMethod',
-  409: 'conflictingRequest',
-  413: 'overLimit',
-  415: 'badMediaType',
-  501: 'notImplemented',
-  503: 'serviceUnavailable',
-};
+import { faultBody } from '../../platform/http/fault-body.ts';
 
 export function renderCinderError(error: ApiError): unknown {
-  if (error.status === 401) {
-    return { error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' } };
-  }
-  const name = FAULT_NAMES[error.status] ?? 'computeFault';
-  return { [name]: { message: error.message, code: error.status } };
+  return faultBody(error);
 }
 
 export const badRequest = (message: string) => new ApiError(400, message);
