@@ -10,6 +10,7 @@ import type { EndpointGroupRecord } from '../../identity/extensions/extensions-d
 import { checkMatchingId, checkNotEmpty, checkString, invalidField, pythonRepr, requiredProperty } from '../../identity/resources/services-field-checks.ts';
 import { projectView } from './projects.ts';
 import { bodyObject, collectionLinks, created, extraFields, matchesStringFilters, noContent, ok, selfLink } from './support.ts';
+import { endpointView } from './endpoints.ts';
 
 const KNOWN = ['id', 'name', 'description', 'filters', 'links'] as const;
 const FILTER_KEYS = ['service_id', 'region_id', 'interface'];
@@ -22,21 +23,6 @@ function groupView(ctx: RequestContext, g: EndpointGroupRecord) {
     description: g.description,
     filters: g.filters,
     links: selfLink(ctx, `/v3/OS-EP-FILTER/endpoint_groups/${g.id}`),
-  };
-}
-
-function endpointView(ctx: RequestContext, e: EndpointRecord) {
-  const { stackgate_managed: _managed, ...extra } = e.extra;
-  return {
-    ...extra,
-    id: e.id,
-    interface: e.interface,
-    service_id: e.service_id,
-    url: e.url,
-    region_id: e.region_id,
-    region: e.region_id,
-    enabled: e.enabled,
-    links: selfLink(ctx, `/v3/endpoints/${e.id}`),
   };
 }
 

@@ -20,7 +20,7 @@ import { bodyObject, collectionLinks, created, extraFields, noContent, ok, query
 const KNOWN = ['id', 'interface', 'service_id', 'url', 'region_id', 'region', 'enabled', 'links', 'legacy_endpoint_id'] as const;
 const INTERFACES = ['admin', 'internal', 'public'];
 
-function view(ctx: RequestContext, e: EndpointRecord) {
+export function endpointView(ctx: RequestContext, e: EndpointRecord) {
   // stackgate_managed is our own bookkeeping (bootstrap keeps URLs nobody changed current)
   const { stackgate_managed: _managed, ...extra } = e.extra;
   return {
@@ -85,13 +85,13 @@ export function endpointHandlers(engine: IdentityEngine): Record<string, Operati
         if (v !== undefined) filter[key] = v;
       }
       const endpoints = await db.endpoints.find(filter);
-      return ok({ endpoints: endpoints.map((e) => view(ctx, e)), links: collectionLinks(ctx) });
+      return ok({ endpoints: endpoints.map((e) => endpointView(ctx, e)), links: collectionLinks(ctx) });
     },
     getEndpoint: async (ctx) => {
       engine.authorize(ctx, 'identity:get_endpoint');
       const endpoint = await db.endpoints.get(ctx.params.endpoint_id);
       if (!endpoint) throw endpointNotFound(ctx.params.endpoint_id);
-      return ok({ endpoint: view(ctx, endpoint) });
+      return ok({ endpoint: endpointView(ctx, endpoint) });
     },
     createEndpoint: async (ctx) => {
       engine.authorize(ctx, 'identity:create_endpoint');
@@ -112,7 +112,7 @@ export function endpointHandlers(engine: IdentityEngine): Record<string, Operati
       };
       await db.endpoints.insert(record);
       await engine.changed();
-      return created({ endpoint: view(ctx, record) });
+      return created({ endpoint: endpointView(ctx, record) });
     },
     updateEndpoint: async (ctx) => {
       engine.authorize(ctx, 'identity:update_endpoint');
@@ -137,7 +137,7 @@ export function endpointHandlers(engine: IdentityEngine): Record<string, Operati
       const updated = await db.endpoints.update(id, set);
       if (!updated) throw endpointNotFound(id);
       await engine.changed();
-      return ok({ endpoint: view(ctx, updated) });
+      return ok({ endpoint: endpointView(ctx, updated) });
     },
     deleteEndpoint: async (ctx) => {
       engine.authorize(ctx, 'identity:delete_endpoint');
