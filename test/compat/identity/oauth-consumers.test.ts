@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type TestCloud } from '../../support/stackgate.ts';
-import { fixtures, PASSWORD } from './role-fixtures.ts';
+import { fixtures } from './role-fixtures.ts';
 
 describe('identity: /v3/OS-OAUTH1/consumers', () => {
   let cloud: TestCloud;
@@ -12,10 +12,7 @@ describe('identity: /v3/OS-OAUTH1/consumers', () => {
   before(async () => {
     cloud = await startCloud();
     const f = fixtures(cloud);
-    const project = await f.project();
-    const user = await f.user();
-    await r('PUT', `/projects/${project.id}/users/${user.id}/roles/${(await f.roleByName('member')).id}`);
-    memberToken = await cloud.token({ id: user.id }, PASSWORD, { project: { id: project.id } });
+    memberToken = await f.memberToken();
   });
   after(() => cloud.stop());
 

@@ -1,8 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCloud, type TestCloud } from '../../support/stackgate.ts';
-import { hashPassword } from '../../../src/identity/passwords.ts';
-import { hexId } from '../../../src/platform/ids.ts';
+import { fixtures } from './role-fixtures.ts';
 
 describe('identity: /v3/regions', () => {
   let cloud: TestCloud;
@@ -13,14 +12,7 @@ describe('identity: /v3/regions', () => {
   before(async () => {
     cloud = await startCloud();
     // a plain project member, to check that only admins change the catalog
-    const db = cloud.runtime.identity.db;
-    const project = await db.projects.insert({ id: hexId(), name: 'p-regions', domain_id: 'default', parent_id: 'default', is_domain: false, enabled: true, description: '', tags: [], options: {}, extra: {} });
-    const member = (await db.roles.findOne({ name: 'member', domain_id: null }))!;
-    const userId = hexId();
-    await db.users.insert({ id: userId, name: 'u-regions', domain_id: 'default', enabled: true, default_project_id: null, password_hash: await hashPassword('pw-regions'), password_created_at: 0, password_expires_at: null, options: {}, extra: {}, failed_auth_count: 0, failed_auth_at: null, created_at: 0, last_active_at: null });
-    await db.assignments.insert({ id: hexId(), actor_type: 'user', actor_id: userId, target_type: 'project', target_id: project.id, role_id: member.id, inherited: false });
-    await cloud.runtime.identity.changed();
-    memberToken = await cloud.token({ id: userId }, 'pw-regions', { project: { id: project.id } });
+    memberToken = await fixtures(cloud).memberToken();
   });
   after(() => cloud.stop());
 

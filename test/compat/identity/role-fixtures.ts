@@ -51,5 +51,14 @@ export function fixtures(cloud: TestCloud) {
       if (!r) throw new Error(`no role ${name}`);
       return r;
     },
+    /** a token of a plain member of a fresh project: the persona most policy checks refuse */
+    async memberToken(projectId?: string): Promise<string> {
+      const project = projectId ?? (await this.project()).id;
+      const user = await this.user();
+      const member = await this.roleByName('member');
+      await db.assignments.insert({ id: hexId(), actor_type: 'user', actor_id: user.id, target_type: 'project', target_id: project, role_id: member.id, inherited: false });
+      await engine.changed();
+      return cloud.token({ id: user.id }, PASSWORD, { project: { id: project } });
+    },
   };
 }

@@ -10,11 +10,7 @@ describe('identity: /v3/roles and implied roles', () => {
   before(async () => {
     cloud = await startCloud();
     fx = fixtures(cloud);
-    const project = await fx.project();
-    const user = await fx.user();
-    const member = await fx.roleByName('member');
-    assert.equal((await cloud.request('PUT', `/identity/v3/projects/${project.id}/users/${user.id}/roles/${member.id}`)).status, 204);
-    memberToken = await cloud.token({ id: user.id }, PASSWORD, { project: { id: project.id } });
+    memberToken = await fx.memberToken();
   });
   after(() => cloud.stop());
 
