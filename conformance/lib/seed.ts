@@ -27,7 +27,7 @@ interface Step { service: string; name: string; run: (s: Session, d: SeedData) =
 
 const STEPS: Step[] = [
   {
-    service: 'identity',
+    service: 'object',
     // DevStack creates it with Swift; Tempest's object storage tests grant it to a dynamic user.
     name: 'create role ResellerAdmin',
     async run(s) {

@@ -6,7 +6,8 @@ import type { AccountInfo } from '../../backends/object-ring/index.ts';
 import { authorizeAccount, isResellerAdmin } from './auth.ts';
 import { LIMITS, checkMetadata, metadataFromHeaders } from './constraints.ts';
 import { swiftError } from './errors.ts';
-import { reply, type SwiftRequest } from './http.ts';
+import { header, reply, type SwiftRequest } from './http.ts';
+import { ACCOUNT_ACL_SYSMETA, accountAclHeader, normalizeAccountAcl } from './account-acl.ts';
 import { listingFormat, listingParams, renderAccountListing } from './listing.ts';
 import type { SwiftDeps } from './service-context.ts';
 import { POLICY_NAME } from './policies.ts';
@@ -26,8 +27,10 @@ function accountHeaders(sr: SwiftRequest, info: AccountInfo): Record<string, str
     h[`X-Account-Storage-Policy-${POLICY_NAME}-Object-Count`] = info.objectCount;
     h[`X-Account-Storage-Policy-${POLICY_NAME}-Bytes-Used`] = info.bytesUsed;
   }
+  const acl = accountAclHeader(info);
+  if (sr.owner && acl) h['X-Account-Access-Control'] = acl;
   for (const [k, v] of Object.entries(info.metadata)) {
-    if (k.startsWith('x-account-sysmeta-') || v === '') continue;
+    if (k.startsWith('x-account-sysmeta-') || k === 'x-account-access-control' || v === '') continue;
     if (!sr.owner && OWNER_ONLY.includes(k)) continue;
     h[k] = v;
   }
@@ -57,9 +60,12 @@ export async function getAccount(sr: SwiftRequest, deps: SwiftDeps): Promise<Api
 }
 
 export async function postAccount(sr: SwiftRequest, deps: SwiftDeps): Promise<ApiResponse> {
-  authorizeAccount(sr, deps);
+  authorizeAccount(sr, deps, true);
   const meta = metadataFromHeaders(sr.req.headers, 'account');
   checkMetadata(meta, 'account');
+  const acl = header(sr, 'x-account-access-control');
+  if (acl !== undefined) meta[ACCOUNT_ACL_SYSMETA] = normalizeAccountAcl(acl);
+  else if (header(sr, 'x-remove-account-access-control') !== undefined) meta[ACCOUNT_ACL_SYSMETA] = '';
   // account quotas are the reseller's to set (Swift's account_quotas middleware)
   if ('x-account-meta-quota-bytes' in meta) {
     if (!isResellerAdmin(sr)) throw swiftError(403);

@@ -56,7 +56,17 @@ export function referrerAllowed(referer: string | undefined, referrers: string[]
   return allowed;
 }
 
-export function groupAllowed(auth: AuthContext | undefined, groups: string[]): boolean {
+/**
+ * The caller's user and project names, for grants written with names. keystoneauth honours
+ * names only when the user and the token's project are in the default domain (names are
+ * unique there); the resolver returns nothing otherwise.
+ */
+export interface CallerNames {
+  userName?: string;
+  projectName?: string;
+}
+
+export function groupAllowed(auth: AuthContext | undefined, groups: string[], names?: CallerNames): boolean {
   if (!auth) return false;
   const roles = new Set(auth.roles.map((r) => r.toLowerCase()));
   for (const g of groups) {
@@ -65,8 +75,8 @@ export function groupAllowed(auth: AuthContext | undefined, groups: string[]): b
     if (parts.length === 2) {
       const [project, user] = parts;
       const projectOk = project === '*' || (auth.projectId !== undefined && project === auth.projectId) ||
-        (typeof auth.credentials.project_name === 'string' && project === auth.credentials.project_name);
-      const userOk = user === '*' || user === auth.userId || (typeof auth.credentials.user_name === 'string' && user === auth.credentials.user_name);
+        (names?.projectName !== undefined && project === names.projectName);
+      const userOk = user === '*' || user === auth.userId || (names?.userName !== undefined && user === names.userName);
       if (projectOk && userOk) return true;
     } else if (roles.has(g.toLowerCase())) return true;
   }

@@ -9,7 +9,10 @@ import { authorizeContainerRead, authorizeContainerWrite } from './auth.ts';
 import { LIMITS, checkContainerName, checkMetadata, metadataFromHeaders } from './constraints.ts';
 import { swiftError } from './errors.ts';
 import { header, httpDate, reply, type SwiftRequest } from './http.ts';
-import { listingFormat, listingParams, renderContainerListing } from './listing.ts';
+import { listingFormat, listingParams, renderContainerListing, type ListingFormat } from './listing.ts';
+import {
+  VERSIONS_ENABLED_SYSMETA, checkVersionId, ensureVersionsContainer, hasKeptVersions, listVersions, objectVersioningOf, removeVersionsContainer,
+} from './object-versioning.ts';
 import { POLICY_NAME, checkPolicyName } from './policies.ts';
 import { containerInfo, type SwiftDeps } from './service-context.ts';
 
@@ -30,6 +33,8 @@ function containerHeaders(sr: SwiftRequest, info: ContainerInfo): Record<string,
     'Last-Modified': httpDate(lastModifiedOf(info)),
     'Accept-Ranges': 'bytes',
   };
+  const versioning = objectVersioningOf(info);
+  if (versioning) h['X-Versions-Enabled'] = versioning === 'enabled' ? 'True' : 'False';
   for (const [k, v] of Object.entries(info.metadata)) {
     if (k.startsWith('x-container-sysmeta-') || v === '') continue;
     if (!sr.owner && OWNER_ONLY.includes(k)) continue;
@@ -41,6 +46,8 @@ function containerHeaders(sr: SwiftRequest, info: ContainerInfo): Record<string,
 /** The container metadata a PUT or POST sets, validated as Swift validates it. */
 function requestedMetadata(sr: SwiftRequest): HeaderMap {
   const meta = metadataFromHeaders(sr.req.headers, 'container', SETTABLE);
+  // privileged headers are the owners' alone; others' values are dropped, as Swift's proxy drops them
+  if (!sr.owner) for (const k of OWNER_ONLY) delete meta[k];
   checkMetadata(meta, 'container');
   for (const name of ['x-container-read', 'x-container-write']) {
     if (meta[name] && !validAcl(meta[name])) throw swiftError(400, `Invalid ${name === 'x-container-read' ? 'X-Container-Read' : 'X-Container-Write'} ACL`);
@@ -59,8 +66,28 @@ function requestedMetadata(sr: SwiftRequest): HeaderMap {
   // setting one versioning mode clears the other, as versioned_writes does
   if (versions) meta['x-history-location'] = '';
   if (history) meta['x-versions-location'] = '';
-  if (/^(true|1|yes|on)$/i.test(header(sr, 'x-versions-enabled') ?? '')) throw swiftError(400, 'X-Versions-Enabled is not supported; use X-Versions-Location or X-History-Location');
   return meta;
+}
+
+const TRUE_VALUES = /^(true|1|yes|on|t|y)$/i;
+
+/**
+ * X-Versions-Enabled (object versioning) against the container's current settings: it
+ * cannot be mixed with the legacy X-Versions-Location / X-History-Location modes.
+ */
+function versioningChange(sr: SwiftRequest, meta: HeaderMap, current: ContainerInfo | undefined): void {
+  const requested = header(sr, 'x-versions-enabled');
+  const legacyAsked = !!(meta['x-versions-location'] || meta['x-history-location']);
+  const legacyStored = !!(current?.metadata['x-versions-location'] || current?.metadata['x-history-location']);
+  if (requested !== undefined && requested.trim() !== '') {
+    const on = TRUE_VALUES.test(requested.trim());
+    if (on && (legacyAsked || (legacyStored && meta['x-versions-location'] !== '' && meta['x-history-location'] !== ''))) {
+      throw swiftError(400, 'Cannot enable object versioning on a container that is already using the legacy versioned writes feature.');
+    }
+    if (on || objectVersioningOf(current)) meta[VERSIONS_ENABLED_SYSMETA] = on ? 'True' : 'False';
+  } else if (legacyAsked && objectVersioningOf(current)) {
+    throw swiftError(400, 'Cannot enable legacy versioned writes on a container with object versioning.');
+  }
 }
 
 export async function putContainer(sr: SwiftRequest, deps: SwiftDeps): Promise<ApiResponse> {
@@ -70,6 +97,8 @@ export async function putContainer(sr: SwiftRequest, deps: SwiftDeps): Promise<A
   const policy = header(sr, 'x-storage-policy');
   checkPolicyName(policy);
   const meta = requestedMetadata(sr);
+  versioningChange(sr, meta, await containerInfo(deps, sr.account, name));
+  if (meta[VERSIONS_ENABLED_SYSMETA] === 'True') await ensureVersionsContainer(deps.client, sr.account, name);
   const created = await deps.client.putContainer(sr.account, name, meta);
   return reply(sr, created ? 201 : 202);
 }
@@ -78,6 +107,10 @@ export async function postContainer(sr: SwiftRequest, deps: SwiftDeps): Promise<
   authorizeContainerWrite(sr, deps);
   checkContainerName(sr.container!);
   const meta = requestedMetadata(sr);
+  const current = await containerInfo(deps, sr.account, sr.container!);
+  if (!current) throw swiftError(404);
+  versioningChange(sr, meta, current);
+  if (meta[VERSIONS_ENABLED_SYSMETA] === 'True') await ensureVersionsContainer(deps.client, sr.account, sr.container!);
   await deps.client.postContainer(sr.account, sr.container!, meta);
   return reply(sr, 204);
 }
@@ -95,6 +128,7 @@ export async function getContainer(sr: SwiftRequest, deps: SwiftDeps): Promise<A
   const known = await containerInfo(deps, sr.account, sr.container!);
   authorizeContainerRead(sr, deps, known);
   if (!known) throw swiftError(404);
+  if (sr.query.has('versions') && objectVersioningOf(known)) return versionsListing(sr, deps, known, format, params);
   const { path, ...ring } = params;
   const { info, entries } = await deps.client.getContainer(sr.account, sr.container!, ring);
   // path=dir: the direct children of dir/, without subdirectories or dir/ itself
@@ -108,11 +142,39 @@ export async function getContainer(sr: SwiftRequest, deps: SwiftDeps): Promise<A
 
 export async function deleteContainer(sr: SwiftRequest, deps: SwiftDeps): Promise<ApiResponse> {
   authorizeContainerWrite(sr, deps);
+  const info = await containerInfo(deps, sr.account, sr.container!);
+  const versioned = objectVersioningOf(info);
+  // a versioned container goes only once every kept version is gone, as in Swift
+  if (versioned && (await hasKeptVersions(deps.client, sr.account, sr.container!))) throw swiftError(409);
   try {
     await deps.client.deleteContainer(sr.account, sr.container!);
   } catch (error) {
     if (error instanceof ObjectStoreError && error.status === 409) throw swiftError(409);
     throw error;
   }
+  if (versioned) await removeVersionsContainer(deps.client, sr.account, sr.container!);
   return reply(sr, 204);
+}
+
+/** GET ?versions on a container with object versioning: every version, with version_id and is_latest. */
+async function versionsListing(sr: SwiftRequest, deps: SwiftDeps, info: ContainerInfo, format: ListingFormat,
+  params: ReturnType<typeof listingParams>): Promise<ApiResponse> {
+  const versionMarker = sr.query.get('version_marker') || undefined;
+  if (versionMarker) {
+    if (!params.marker) throw swiftError(400, 'version_marker param requires marker');
+    checkVersionId(versionMarker);
+  }
+  const entries = await listVersions(deps.client, sr.account, sr.container!, {
+    prefix: params.prefix, marker: params.marker, endMarker: params.endMarker, reverse: params.reverse, delimiter: params.delimiter,
+    versionMarker: versionMarker && checkVersionId(versionMarker), limit: params.limit ?? LIMITS.container_listing_limit,
+  });
+  const headers = containerHeaders(sr, info);
+  if (format === 'json') {
+    headers['Content-Type'] = 'application/json; charset=utf-8';
+    return reply(sr, 200, headers, JSON.stringify(entries));
+  }
+  const { body, contentType } = renderContainerListing(sr.container!, entries, format);
+  headers['Content-Type'] = contentType;
+  if (entries.length === 0 && format === 'plain') return reply(sr, 204, headers);
+  return reply(sr, 200, headers, body);
 }

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Request, Response } from 'express';
 import type { ApiResponse, AuthContext, RequestContext } from '../../platform/http/service-api.ts';
+import type { CallerNames } from './acl.ts';
 
 /** Swift's transaction id: tx, 21 hex digits, a dash, the hex time. */
 export function newTransactionId(): string {
@@ -28,6 +29,14 @@ export interface SwiftRequest {
   owner: boolean;
   /** set by TempURL / FormPost: the request was authorized by a signature */
   signed?: { kind: 'tempurl' | 'formpost' };
+  /** a grant from the account's X-Account-Access-Control (admin makes `owner` true instead) */
+  accountAccess?: 'read-write' | 'read-only';
+  /** the caller's names for name-based ACL grants (default-domain callers only) */
+  callerNames?: CallerNames;
+  /** set when serving one version of an object (?version-id=) */
+  versionId?: string;
+  /** the account a large object's segments are read from, when not `account` (kept versions) */
+  segmentAccount?: string;
   /** headers every successful response of this request carries (TempURL's Content-Disposition) */
   extraHeaders: Record<string, string>;
 }

@@ -6,17 +6,20 @@ import type { ApiResponse, Authenticator, OperationHandler, RequestContext, Serv
 import type { ObjectClient } from '../../backends/object-ring/index.ts';
 import { logger } from '../../platform/log.ts';
 import { getAccount, headAccount, postAccount } from './account.ts';
+import { applyAccountAcl } from './account-acl.ts';
 import { identify } from './auth.ts';
 import { bulkDelete, extractArchive } from './bulk.ts';
 import { LIMITS, RESELLER_PREFIX } from './constraints.ts';
 import { deleteContainer, getContainer, headContainer, postContainer, putContainer } from './container.ts';
 import { asSwiftError, renderError, swiftError } from './errors.ts';
 import { newTransactionId, reply, type SwiftRequest } from './http.ts';
+import { formPost, isFormPost } from './formpost.ts';
 import { getCrossdomain, getHealthcheck, getInfo } from './info.ts';
 import { getObject } from './object-get.ts';
 import { putObject } from './object-put.ts';
 import { deleteObject, postObject } from './object-write.ts';
 import type { SwiftDeps } from './service-context.ts';
+import { isStaticWebRequest, staticWeb } from './staticweb.ts';
 import { authorizeTempUrl, isTempUrl } from './tempurl.ts';
 
 const log = logger('object-store');
@@ -65,11 +68,23 @@ function handler(deps: SwiftDeps, controller: Controller, options: { noAuth?: bo
   return async (ctx) => {
     const sr = swiftRequest(ctx);
     try {
+      if (!options.noAuth && isFormPost(sr)) {
+        // FormPost sits before auth in Swift's pipeline: the form's signature is its authority
+        if (sr.account.length > LIMITS.max_account_name_length) throw swiftError(400, 'Account name length too long');
+        return await formPost(sr, deps, signedPaths(sr));
+      }
       if (!options.noAuth) {
         if (sr.account.length > LIMITS.max_account_name_length) throw swiftError(400, 'Account name length too long');
         if (sr.container === '' || sr.object === '') throw swiftError(404);
         if (isTempUrl(sr)) await authorizeTempUrl(sr, deps.client, signedPaths(sr));
-        else await identify(sr, deps);
+        else {
+          await identify(sr, deps);
+          await applyAccountAcl(sr, deps);
+        }
+        if (isStaticWebRequest(sr)) {
+          const web = await staticWeb(sr, deps);
+          if (web) return web;
+        }
         if (!sr.account.startsWith(RESELLER_PREFIX) && !sr.owner) throw sr.auth ? swiftError(403) : swiftError(401);
       }
       return await controller(sr, deps);

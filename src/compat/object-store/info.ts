@@ -1,5 +1,8 @@
 // GET /info: the capabilities this cluster really has, by middleware, as Swift reports them.
+// container_sync is deliberately absent: there is no container sync daemon, and clients
+// (Tempest's discoverable_apis among them) take /info's word for what to use.
 import type { ApiResponse } from '../../platform/http/service-api.ts';
+import { FORMPOST_DIGESTS } from './formpost.ts';
 import { LIMITS } from './constraints.ts';
 import { reply, type SwiftRequest } from './http.ts';
 import { SLO_LIMITS } from './large-objects.ts';
@@ -25,11 +28,14 @@ export function capabilities(): Record<string, unknown> {
       outgoing_allow_headers: [],
       allowed_digests: TEMPURL_DIGESTS,
     },
+    formpost: { allowed_digests: FORMPOST_DIGESTS },
+    staticweb: {},
     bulk_delete: { max_deletes_per_request: 10000, max_failed_deletes: 1000 },
     bulk_upload: { max_containers_per_extraction: 10000, max_failed_extractions: 1000 },
     slo: { max_manifest_segments: SLO_LIMITS.max_manifest_segments, max_manifest_size: SLO_LIMITS.max_manifest_size, min_segment_size: SLO_LIMITS.min_segment_size, yield_frequency: 10, allow_async_delete: false },
     dlo: { max_segments: 10000 },
     versioned_writes: { allowed_flags: ['x-versions-location', 'x-history-location'] },
+    object_versioning: {},
     account_quotas: {},
     container_quotas: {},
     keystoneauth: {},

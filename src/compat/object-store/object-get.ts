@@ -14,6 +14,7 @@ import {
 } from './large-objects.ts';
 import { closingBoundary, multipartLength, newBoundary, parseRange, partHeader } from './ranges.ts';
 import { containerInfo, type SwiftDeps } from './service-context.ts';
+import { VERSION_ID_SYSMETA, checkVersionId, isDeleteMarker, locateVersion } from './object-versioning.ts';
 
 /** The headers of an object that go back to clients (never sysmeta). */
 export function objectHeaders(info: ObjectInfo): Record<string, string> {
@@ -43,6 +44,8 @@ export interface ReadableObject {
   /** the body already opened (plain GET without range) */
   body?: Readable;
   manifest?: SloEntry[];
+  /** where a large object's segments are: its own account, except for versions kept in the hidden one */
+  segmentAccount?: string;
 }
 
 /**
@@ -50,7 +53,7 @@ export interface ReadableObject {
  * manifest itself, multipart-manifest=get). Expired objects are 404.
  */
 export async function openObject(deps: SwiftDeps, account: string, container: string, object: string,
-  options: { wantBody: boolean; raw?: boolean }): Promise<ReadableObject> {
+  options: { wantBody: boolean; raw?: boolean; segmentAccount?: string }): Promise<ReadableObject> {
   let info: ObjectInfo;
   let body: Readable | undefined;
   if (options.wantBody) {
@@ -72,13 +75,13 @@ export async function openObject(deps: SwiftDeps, account: string, container: st
     } else manifest = await readSloManifest(deps.client, account, container, object);
     const pieces = sloPieces(manifest);
     const etag = info.headers['x-object-sysmeta-slo-etag'] ?? sloEtag(manifest);
-    return { info, size: piecesSize(pieces), etag, etagHeader: `"${etag}"`, pieces, manifest };
+    return { info, size: piecesSize(pieces), etag, etagHeader: `"${etag}"`, pieces, manifest, segmentAccount: options.segmentAccount };
   }
   const dlo = dloManifest(info);
   if (!options.raw && dlo) {
     body?.destroy();
-    const { pieces, etag } = await dloPieces(deps.client, account, dlo);
-    return { info, size: piecesSize(pieces), etag, etagHeader: `"${etag}"`, pieces };
+    const { pieces, etag } = await dloPieces(deps.client, options.segmentAccount ?? account, dlo);
+    return { info, size: piecesSize(pieces), etag, etagHeader: `"${etag}"`, pieces, segmentAccount: options.segmentAccount };
   }
   return { info, size: info.contentLength, etag: info.etag, etagHeader: info.etag, body };
 }
@@ -86,7 +89,7 @@ export async function openObject(deps: SwiftDeps, account: string, container: st
 /** A stream of bytes [start, end] of an opened object. */
 export function rangeStream(deps: SwiftDeps, account: string, container: string, object: string, o: ReadableObject, start: number, end: number): Readable {
   const pieces = o.pieces ?? [{ container, object, start: 0, end: o.size - 1, size: o.size }];
-  return streamPieces(deps.client, account, slicePieces(pieces, { start, end }));
+  return streamPieces(deps.client, o.pieces ? (o.segmentAccount ?? account) : account, slicePieces(pieces, { start, end }));
 }
 
 /** The whole content of an opened object as one stream. */
@@ -101,12 +104,16 @@ export async function getObject(sr: SwiftRequest, deps: SwiftDeps): Promise<ApiR
   const container = sr.container!;
   const object = sr.object!;
   if (!sr.owner && !sr.signed) authorizeObjectRead(sr, deps, await containerInfo(deps, account, container));
+  const versionId = sr.query.get('version-id');
+  if (versionId !== null) return getVersion(sr, deps, checkVersionId(versionId));
   const isHead = sr.method === 'HEAD';
   const rangeHeader = header(sr, 'range');
   const manifestGet = sr.query.get('multipart-manifest') === 'get';
-  const o = await openObject(deps, account, container, object, { wantBody: !isHead && !rangeHeader, raw: manifestGet });
+  const o = await openObject(deps, account, container, object, { wantBody: !isHead && !rangeHeader, raw: manifestGet, segmentAccount: sr.segmentAccount });
   const headers: Record<string, string | number> = objectHeaders(o.info);
   headers.ETag = o.etagHeader;
+  if (o.info.headers[VERSION_ID_SYSMETA]) headers['X-Object-Version-Id'] = o.info.headers[VERSION_ID_SYSMETA];
+  else if (sr.versionId) headers['X-Object-Version-Id'] = sr.versionId;
   const cond = evaluateConditions(sr.req.headers, { etag: o.etag, lastModified: o.info.lastModified }, sr.method);
   if (cond === 304) {
     o.body?.destroy();
@@ -151,6 +158,19 @@ export async function getObject(sr: SwiftRequest, deps: SwiftDeps): Promise<ApiR
     }
   })();
   return reply(sr, 206, headers, out);
+}
+
+/** GET/HEAD ?version-id=: one version of the object (404 for delete markers). */
+async function getVersion(sr: SwiftRequest, deps: SwiftDeps, versionId: string): Promise<ApiResponse> {
+  const found = await locateVersion(deps.client, sr.account, sr.container!, sr.object!, versionId);
+  if (found.where === 'none') throw swiftError(404);
+  if (isDeleteMarker(found.info)) throw swiftError(404, undefined, { 'X-Object-Version-Id': versionId });
+  const query = new URLSearchParams(sr.query);
+  query.delete('version-id');
+  const at = found.where === 'primary'
+    ? { ...sr, query, owner: true, versionId }
+    : { ...sr, query, owner: true, versionId, account: found.account, container: found.container, object: found.object, segmentAccount: sr.account };
+  return getObject(at, deps);
 }
 
 /** multipart-manifest=get: the stored manifest (format=raw: the form a PUT takes). */

@@ -16,6 +16,7 @@ import { QuotaExceeded, checkLength, limitStream, quotaRoom } from './quotas.ts'
 import { containerInfo, isNotFound, type SwiftDeps } from './service-context.ts';
 import { archiveBeforeWrite, versioningOf } from './versioned-writes.ts';
 import { putSloManifest } from './slo.ts';
+import { checkVersionId, isDeleteMarker, locateVersion, versionHeaders, versionNewWrite } from './object-versioning.ts';
 
 export const OBJECT_HEADERS = ['content-disposition', 'content-encoding', 'x-object-manifest'];
 
@@ -53,6 +54,7 @@ async function writableContainer(sr: SwiftRequest, deps: SwiftDeps): Promise<Con
 
 export async function putObject(sr: SwiftRequest, deps: SwiftDeps): Promise<ApiResponse> {
   checkObjectName(sr.object!);
+  if (sr.query.has('version-id') && header(sr, 'x-copy-from') === undefined) throw swiftError(400, 'Only COPY, HEAD, GET and DELETE may take a version-id');
   const length = requestedLength(sr);
   const copyFrom = header(sr, 'x-copy-from');
   if (copyFrom === undefined && length === undefined && !isChunked(sr)) throw swiftError(411);
@@ -73,22 +75,35 @@ export async function putObject(sr: SwiftRequest, deps: SwiftDeps): Promise<ApiR
     return copyObject(sr, deps, info, copyFrom);
   }
   const meta = objectMetadata(sr);
-  const room = await quotaRoom(deps.client, sr.account, info);
-  checkLength(room, length);
   let contentType = header(sr, 'content-type');
   if (!contentType || (header(sr, 'x-detect-content-type') ?? '').toLowerCase() === 'true') {
     contentType = guessContentType(sr.object!) ?? contentType ?? 'application/octet-stream';
   }
   contentType = contentType.replace(/;\s*swift_bytes=\d+/, '');
-  const versioning = versioningOf(info);
-  if (versioning) await archiveBeforeWrite(deps.client, sr.account, sr.container!, sr.object!, versioning);
   const etag = header(sr, 'etag');
-  const body = limitStream(sr.req, room.bytes);
-  const result = await store(sr, deps, { body, length, contentType, meta, etag });
-  return reply(sr, 201, { ETag: result.etag, 'Last-Modified': httpDate(result.lastModified), 'X-Timestamp': result.timestamp });
+  const result = await writeUpload(sr, deps, info, { object: sr.object!, body: sr.req, length, contentType, meta, etag });
+  return reply(sr, 201, { ETag: result.etag, 'Last-Modified': httpDate(result.lastModified), 'X-Timestamp': result.timestamp, ...versionHeaders(result.versionId, info) });
 }
 
-async function store(sr: SwiftRequest, deps: SwiftDeps, input: { body: Readable; length?: number; contentType: string; meta: HeaderMap; etag?: string; container?: string; object?: string }) {
+/**
+ * Stores uploaded bytes as an object of the request's container, with what every upload
+ * gets: quotas (counted as the bytes stream), versioning and the expiry queue. FormPost
+ * writes its files through here too.
+ */
+export async function writeUpload(sr: SwiftRequest, deps: SwiftDeps, info: ContainerInfo,
+  input: { object: string; body: Readable; length?: number; contentType: string; meta: HeaderMap; etag?: string }) {
+  const room = await quotaRoom(deps.client, sr.account, info);
+  checkLength(room, input.length);
+  const versioning = versioningOf(info);
+  if (versioning) await archiveBeforeWrite(deps.client, sr.account, sr.container!, input.object, versioning);
+  const version = await versionNewWrite(deps.client, sr.account, info, input.object, input.meta);
+  const body = limitStream(input.body, room.bytes);
+  const result = await store(sr, deps, { body, length: input.length, contentType: input.contentType, meta: input.meta, etag: input.etag, object: input.object, timestamp: version });
+  return { ...result, versionId: version };
+}
+
+
+async function store(sr: SwiftRequest, deps: SwiftDeps, input: { body: Readable; length?: number; contentType: string; meta: HeaderMap; etag?: string; container?: string; object?: string; timestamp?: string }) {
   const container = input.container ?? sr.container!;
   const object = input.object ?? sr.object!;
   let result;
@@ -96,6 +111,7 @@ async function store(sr: SwiftRequest, deps: SwiftDeps, input: { body: Readable;
     result = await deps.client.putObject({
       account: sr.account, container, object, body: input.body, contentLength: input.length,
       contentType: input.contentType, headers: input.meta, etag: input.etag ? input.etag.replace(/"/g, '') : undefined,
+      ...(input.timestamp ? { timestamp: input.timestamp } : {}),
     });
   } catch (error) {
     if (error instanceof QuotaExceeded || (error as { cause?: unknown })?.cause instanceof QuotaExceeded) throw swiftError(413, 'Upload exceeds quota.');
@@ -121,6 +137,14 @@ export function parseCopyPath(value: string, headerName: string): { container: s
   return { container: v.slice(0, i), object: v.slice(i + 1) };
 }
 
+/** Where the bytes of a copy come from: the object, or (COPY ?version-id=) one kept version of it. */
+async function copySource(deps: SwiftDeps, account: string, container: string, object: string, versionId: string | null): Promise<{ account: string; container: string; object: string }> {
+  if (versionId === null) return { account, container, object };
+  const found = await locateVersion(deps.client, account, container, object, checkVersionId(versionId));
+  if (found.where === 'none' || isDeleteMarker(found.info)) throw swiftError(404);
+  return found.where === 'primary' ? { account, container, object } : { account: found.account, container: found.container, object: found.object };
+}
+
 async function copyObject(sr: SwiftRequest, deps: SwiftDeps, destInfo: ContainerInfo, copyFrom: string): Promise<ApiResponse> {
   const src = parseCopyPath(copyFrom, 'X-Copy-From');
   const srcAccount = header(sr, 'x-copy-from-account') ?? sr.account;
@@ -131,7 +155,8 @@ async function copyObject(sr: SwiftRequest, deps: SwiftDeps, destInfo: Container
     if (!srcReq.owner) authorizeObjectRead(srcReq, deps, await containerInfo(deps, srcAccount, src.container));
   }
   const raw = sr.query.get('multipart-manifest') === 'get';
-  const o = await openObject(deps, srcAccount, src.container, src.object, { wantBody: true, raw });
+  const source = await copySource(deps, srcAccount, src.container, src.object, sr.query.get('version-id'));
+  const o = await openObject(deps, source.account, source.container, source.object, { wantBody: true, raw, segmentAccount: srcAccount });
   const fresh = (header(sr, 'x-fresh-metadata') ?? '').toLowerCase() === 'true';
   const meta: HeaderMap = {};
   if (!fresh) {
@@ -150,14 +175,16 @@ async function copyObject(sr: SwiftRequest, deps: SwiftDeps, destInfo: Container
   const contentType = header(sr, 'content-type') ?? o.info.contentType;
   const versioning = versioningOf(destInfo);
   if (versioning) await archiveBeforeWrite(deps.client, sr.account, sr.container!, sr.object!, versioning);
-  const body = wholeStream(deps, srcAccount, src.container, src.object, o);
-  const result = await store(sr, deps, { body, length: o.size, contentType, meta });
+  const versionId = await versionNewWrite(deps.client, sr.account, destInfo, sr.object!, meta);
+  const body = wholeStream(deps, source.account, source.container, source.object, o);
+  const result = await store(sr, deps, { body, length: o.size, contentType, meta, timestamp: versionId });
   const headers: Record<string, string> = {
     ETag: result.etag,
     'Last-Modified': httpDate(result.lastModified),
     'X-Timestamp': result.timestamp,
     'X-Copied-From': `${encodeURIComponent(src.container)}/${encodeURIComponent(src.object).replace(/%2F/g, '/')}`,
     'X-Copied-From-Last-Modified': httpDate(o.info.lastModified),
+    ...versionHeaders(versionId, destInfo),
   };
   if (srcAccount !== sr.account) headers['X-Copied-From-Account'] = encodeURIComponent(srcAccount);
   // the copy's response describes the new object, metadata included, as Swift's does

@@ -8,10 +8,12 @@ import { objectMetadata } from './object-put.ts';
 import { containerInfo, isNotFound, type SwiftDeps } from './service-context.ts';
 import { deleteSlo } from './slo.ts';
 import { versionedDelete, versioningOf } from './versioned-writes.ts';
+import { archiveCurrentVersion, checkVersionId, deleteVersion, deleteWithMarker, objectVersioningOf } from './object-versioning.ts';
 
 export async function postObject(sr: SwiftRequest, deps: SwiftDeps): Promise<ApiResponse> {
   const info = sr.owner ? undefined : await containerInfo(deps, sr.account, sr.container!);
   authorizeObjectWrite(sr, deps, info);
+  if (sr.query.has('version-id')) throw swiftError(400, 'Only COPY, HEAD, GET and DELETE may take a version-id');
   const meta = objectMetadata(sr);
   let current;
   try {
@@ -42,6 +44,18 @@ export async function deleteObject(sr: SwiftRequest, deps: SwiftDeps): Promise<A
     const done = await deleteSlo(sr, deps);
     if (done) return done;
   }
+  const state = objectVersioningOf(info);
+  const versionId = sr.query.get('version-id');
+  if (state && versionId !== null) {
+    const id = checkVersionId(versionId);
+    if (!(await deleteVersion(deps.client, sr.account, sr.container!, sr.object!, id))) throw swiftError(404);
+    return reply(sr, 204, { 'X-Object-Version-Id': id });
+  }
+  if (state === 'enabled') {
+    const markerId = await deleteWithMarker(deps.client, sr.account, sr.container!, sr.object!);
+    return reply(sr, 204, { 'X-Object-Version-Id': markerId });
+  }
+  if (state === 'disabled') await archiveCurrentVersion(deps.client, sr.account, sr.container!, sr.object!, state);
   const versioning = versioningOf(info);
   if (versioning) {
     if (!(await versionedDelete(deps.client, sr.account, sr.container!, sr.object!, versioning))) throw swiftError(404);

@@ -14,6 +14,7 @@ import { listingTime } from '../../backends/object-ring/proxy/object-client.ts';
 import { checkLength, quotaRoom } from './quotas.ts';
 import { isNotFound, type SwiftDeps } from './service-context.ts';
 import { archiveBeforeWrite, versioningOf } from './versioned-writes.ts';
+import { versionHeaders, versionNewWrite } from './object-versioning.ts';
 import { bulkBody, bulkFormat } from './bulk-format.ts';
 
 async function readBody(sr: SwiftRequest, max: number): Promise<string> {
@@ -108,13 +109,14 @@ export async function putSloManifest(sr: SwiftRequest, deps: SwiftDeps, info: Co
   const headers: HeaderMap = {
     ...meta, 'x-static-large-object': 'True', 'x-object-sysmeta-slo-etag': etag, 'x-object-sysmeta-slo-size': String(total),
   };
+  const versionId = await versionNewWrite(deps.client, sr.account, info, sr.object!, headers);
   const contentType = (header(sr, 'content-type') ?? 'application/octet-stream').replace(/;\s*swift_bytes=\d+/, '');
   const result = await deps.client.putObject({
     account: sr.account, container: sr.container!, object: sr.object!, body: Readable.from([manifest]), contentLength: manifest.length,
-    contentType, headers,
+    contentType, headers, ...(versionId ? { timestamp: versionId } : {}),
   });
   if (headers['x-delete-at']) await scheduleExpiry(deps.client, headers['x-delete-at'], sr.account, sr.container!, sr.object!);
-  return reply(sr, 201, { ETag: `"${etag}"`, 'Last-Modified': httpDate(result.lastModified), 'X-Timestamp': result.timestamp });
+  return reply(sr, 201, { ETag: `"${etag}"`, 'Last-Modified': httpDate(result.lastModified), 'X-Timestamp': result.timestamp, ...versionHeaders(versionId, info) });
 }
 
 /** multipart-manifest=delete: the segments, then the manifest; a bulk-style report. */

@@ -8,11 +8,11 @@ export async function accountPath(cloud: TestCloud, token?: string): Promise<str
   return new URL(entry.endpoints.find((e: { interface: string }) => e.interface === 'public').url).pathname;
 }
 
-export async function raw(cloud: TestCloud, method: string, path: string, options: { token?: string | null; headers?: Record<string, string>; body?: string | Buffer | ReadableStream; duplex?: boolean } = {}): Promise<Omit<Response, 'json'> & { json(): Promise<any> }> {
+export async function raw(cloud: TestCloud, method: string, path: string, options: { token?: string | null; headers?: Record<string, string>; body?: string | Buffer | ReadableStream; duplex?: boolean; redirect?: 'follow' | 'manual' | 'error' } = {}): Promise<Omit<Response, 'json'> & { json(): Promise<any> }> {
   const headers: Record<string, string> = { ...options.headers };
   const token = options.token === undefined ? cloud.adminToken : options.token;
   if (token) headers['X-Auth-Token'] = token;
-  return fetch(`${cloud.url}${path}`, { method, headers, body: options.body, ...(options.duplex ? { duplex: 'half' } : {}) } as RequestInit);
+  return fetch(`${cloud.url}${path}`, { method, headers, body: options.body, redirect: options.redirect, ...(options.duplex ? { duplex: 'half' } : {}) } as RequestInit);
 }
 
 /** A member of a new project: its id, user id and token. */
