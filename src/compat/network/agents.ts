@@ -6,7 +6,7 @@ import { enforce } from './policy.ts';
 import { listResponse, selectedFields, selectFields } from './resource-collection.ts';
 import { boolean, memberBody, prepareUpdate, string, type AttributeMap } from './attributes.ts';
 
-const AGENT_ATTRIBUTES: AttributeMap = Object.fromEntries(
+export const AGENT_ATTRIBUTES: AttributeMap = Object.fromEntries(
   ['id', 'agent_type', 'binary', 'topic', 'host', 'availability_zone', 'created_at', 'started_at', 'heartbeat_timestamp']
     .map((k) => [k, { allowPost: false, allowPut: false, filter: 'string' as const, sortable: true }]),
 );
@@ -22,21 +22,24 @@ const AZ_ATTRIBUTES: AttributeMap = {
 
 const agentNotFound = (id: string) => resourceNotFound('AgentNotFound', 'Agent', id);
 
+/** The agents as the API shows them: the driver's report with the operator's changes (admin_state_up, description). */
+export async function agentViews(neutron: Neutron) {
+  const db = await neutron.db();
+  const overrides = db.raw.collection<{ id: string; admin_state_up?: boolean; description?: string | null }>('agent_settings');
+  const reported = await neutron.driver.agents();
+  return Promise.all(reported.map(async (a) => {
+    const o = await overrides.get(a.id);
+    return { ...a, admin_state_up: o?.admin_state_up ?? true, description: o?.description ?? null, resources_synced: null };
+  }));
+}
+
 export function agentHandlers(neutron: Neutron): Record<string, OperationHandler> {
-  /** operator changes to agents (admin_state_up, description) are kept beside the driver's report */
-  async function agents() {
-    const db = await neutron.db();
-    const overrides = db.raw.collection<{ id: string; admin_state_up?: boolean; description?: string | null }>('agent_settings');
-    const reported = await neutron.driver.agents();
-    return Promise.all(reported.map(async (a) => {
-      const o = await overrides.get(a.id);
-      return { ...a, admin_state_up: o?.admin_state_up ?? true, description: o?.description ?? null, resources_synced: null };
-    }));
-  }
+  const agents = () => agentViews(neutron);
   return {
     listAgents: async (ctx) => {
-      enforce(neutron, ctx, 'get_agent', {});
-      return listResponse(ctx, { plural: 'agents', attributes: AGENT_ATTRIBUTES }, await agents());
+      // a list shows what the caller may read, so a non-admin gets an empty list, not a 403
+      const visible = neutron.engine.allows(ctx, 'get_agent', {}) ? await agents() : [];
+      return listResponse(ctx, { plural: 'agents', attributes: AGENT_ATTRIBUTES }, visible);
     },
     showAgent: async (ctx) => {
       enforce(neutron, ctx, 'get_agent', {});

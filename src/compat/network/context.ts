@@ -56,6 +56,8 @@ export interface NeutronDb {
   rbacPolicies: Collection<Resource>;
   /** id `<project_id>`: the limits set for a project (absent: the defaults) */
   quotas: Collection<Resource>;
+  /** id `<project_id>`: the network and router of the project's auto-allocated topology */
+  autoAllocatedTopologies: Collection<Resource>;
   raw: Database;
 }
 
@@ -75,10 +77,10 @@ export function openNeutronDb(store: Store): () => Promise<NeutronDb> {
       networks: raw.collection<Resource>('networks', { indexes: [['tenant_id'], ['name']] }),
       subnets: raw.collection<Resource>('subnets', { indexes: [['network_id'], ['subnetpool_id']] }),
       subnetpools: raw.collection<Resource>('subnetpools', { indexes: [['tenant_id']] }),
-      ports: raw.collection<Resource>('ports', { indexes: [['network_id'], ['tenant_id'], ['device_id']] }),
+      ports: raw.collection<Resource>('ports', { indexes: [['network_id'], ['tenant_id'], ['device_id'], ['device_owner'], ['name'], ['mac_address']] }),
       securityGroups: raw.collection<Resource>('security_groups', { indexes: [['tenant_id']] }),
       securityGroupRules: raw.collection<Resource>('security_group_rules', { indexes: [['security_group_id']] }),
-      ipAllocations: raw.collection<Resource>('ip_allocations', { indexes: [['subnet_id'], ['port_id']] }),
+      ipAllocations: raw.collection<Resource>('ip_allocations', { indexes: [['subnet_id'], ['port_id'], ['ip_address']] }),
       macAllocations: raw.collection<Resource>('mac_allocations'),
       segmentAllocations: raw.collection<Resource>('segment_allocations'),
       defaultSecurityGroups: raw.collection<Resource>('default_security_groups'),
@@ -86,6 +88,7 @@ export function openNeutronDb(store: Store): () => Promise<NeutronDb> {
       floatingips: raw.collection<Resource>('floatingips', { indexes: [['tenant_id'], ['port_id'], ['router_id']] }),
       rbacPolicies: raw.collection<Resource>('rbac_policies', { indexes: [['object_id'], ['tenant_id']] }),
       quotas: raw.collection<Resource>('quotas'),
+      autoAllocatedTopologies: raw.collection<Resource>('auto_allocated_topologies'),
     })));
 }
 

@@ -22,6 +22,11 @@ import { routerHandlers } from './routers.ts';
 import { floatingIpHandlers } from './floating-ips.ts';
 import { rbacPolicyHandlers } from './rbac-policies.ts';
 import { quotaHandlers } from './quotas.ts';
+import { withBulkCreate, type BulkSpec } from './bulk-create.ts';
+import { autoAllocatedTopologyHandlers } from './auto-allocated-topology.ts';
+import { serviceProviderHandlers } from './service-providers.ts';
+import { agentSchedulerHandlers } from './agent-schedulers.ts';
+import { meteringHandlers } from './metering.ts';
 
 export type NeutronHandlerFactory = (neutron: Neutron) => Record<string, OperationHandler>;
 
@@ -37,6 +42,18 @@ export const NEUTRON_RESOURCES: NeutronHandlerFactory[] = [
   floatingIpHandlers,
   rbacPolicyHandlers,
   quotaHandlers,
+  serviceProviderHandlers,
+  agentSchedulerHandlers,
+  meteringHandlers,
+];
+
+/** collections whose POST also takes the plural, bulk body */
+const BULK: BulkSpec[] = [
+  { member: 'network', plural: 'networks', create: 'createNetwork', delete: 'deleteNetwork', idParam: 'network_id' },
+  { member: 'subnet', plural: 'subnets', create: 'createSubnet', delete: 'deleteSubnet', idParam: 'subnet_id' },
+  { member: 'port', plural: 'ports', create: 'createPort', delete: 'deletePort', idParam: 'port_id' },
+  { member: 'security_group', plural: 'security_groups', create: 'createSecurityGroup', delete: 'deleteSecurityGroup', idParam: 'security_group_id' },
+  { member: 'security_group_rule', plural: 'security_group_rules', create: 'createSecurityGroupRule', delete: 'deleteSecurityGroupRule', idParam: 'rule_id' },
 ];
 
 export interface NeutronDeps {
@@ -60,13 +77,17 @@ export function neutronService(deps: NeutronDeps): ServiceApi & { neutron: Neutr
     config: { ...neutronConfig(), ...deps.config },
     db: openNeutronDb(deps.store),
   };
-  const handlers: Record<string, OperationHandler> = { ...versionHandlers(() => deps.extensionAliases ?? []) };
+  let handlers: Record<string, OperationHandler> = { ...versionHandlers(() => deps.extensionAliases ?? []) };
   for (const factory of NEUTRON_RESOURCES) {
     for (const [id, handler] of Object.entries(factory(neutron))) {
       if (handlers[id]) throw new Error(`network: two handlers for ${id}`);
       handlers[id] = handler;
     }
   }
+  for (const spec of BULK) handlers = withBulkCreate(handlers, spec);
+  // the topology is built through the other operations, so it sees them all
+  const operations = handlers;
+  Object.assign(handlers, autoAllocatedTopologyHandlers(neutron, () => operations));
   return {
     type: 'network',
     name: 'neutron',

@@ -5,8 +5,8 @@ import { uuid } from '../../platform/ids.ts';
 import { boolean, listOf, memberBody, nullableInteger, prepareCreate, prepareUpdate, STANDARD_ATTRIBUTES, string, type AttributeMap } from './attributes.ts';
 import type { Neutron, Resource } from './context.ts';
 import { networkInUse, networkNotFound } from './errors.ts';
-import { enforce, enforceOrHide, stripByPolicy } from './policy.ts';
-import { listResponse, selectedFields, selectFields } from './resource-collection.ts';
+import { enforce, enforceOrHide, isAdmin, stripByPolicy } from './policy.ts';
+import { findListed, listResponse, selectedFields, selectFields } from './resource-collection.ts';
 import { checkIfMatch, newStandardAttributes, owningProject, ownerView, updateResource } from './standard-attrs.ts';
 import { allocateSegment, releaseSegment, segmentMtu, type Segment } from './segments.ts';
 import { ensureDefaultSecurityGroup } from './default-security-group.ts';
@@ -21,6 +21,8 @@ export const NETWORK_ATTRIBUTES: AttributeMap = {
   subnets: { allowPost: false, allowPut: false, filter: 'list' },
   shared: { allowPost: true, allowPut: true, default: false, convert: boolean, filter: 'boolean', sortable: true },
   'router:external': { allowPost: true, allowPut: true, default: false, convert: boolean, filter: 'boolean', sortable: true },
+  // the auto-allocated-topology extension's default external network; kept only on external networks
+  is_default: { allowPost: true, allowPut: true, default: false, convert: boolean, filter: 'boolean', sortable: true },
   mtu: { allowPost: false, allowPut: false, filter: 'integer', sortable: true },
   port_security_enabled: { allowPost: true, allowPut: true, default: true, convert: boolean, filter: 'boolean' },
   availability_zone_hints: { allowPost: true, allowPut: false, default: [], convert: listOf(string(255)), filter: 'list' },
@@ -34,6 +36,17 @@ export const NETWORK_ATTRIBUTES: AttributeMap = {
 };
 
 export const networkTarget = (doc: Resource) => ({ ...doc, project_id: doc.tenant_id });
+
+/**
+ * network attributes stored under their API names with the values the API shows; `shared` and
+ * `router:external` are not: RBAC policies change what each project sees.
+ */
+const STORED_NETWORK_FIELDS: Record<string, string> = Object.fromEntries([
+  'id', 'name', 'description', 'tenant_id', 'admin_state_up', 'status', 'mtu', 'port_security_enabled',
+  'provider:network_type', 'provider:physical_network', 'provider:segmentation_id', 'revision_number', 'created_at', 'updated_at',
+].map((k) => [k, k]).concat([['project_id', 'tenant_id']]));
+
+const NETWORK_LIST = { plural: 'networks', attributes: NETWORK_ATTRIBUTES };
 
 export async function networkView(neutron: Neutron, ctx: RequestContext, stored: Resource, grants?: RbacGrants): Promise<Record<string, unknown>> {
   const db = await neutron.db();
@@ -53,6 +66,7 @@ export async function networkView(neutron: Neutron, ctx: RequestContext, stored:
     ipv4_address_scope: null,
     ipv6_address_scope: null,
     'router:external': doc['router:external'],
+    is_default: doc['router:external'] ? doc.is_default === true : false,
     description: doc.description,
     port_security_enabled: doc.port_security_enabled,
     l2_adjacency: true,
@@ -84,10 +98,11 @@ export function networkHandlers(neutron: Neutron): Record<string, OperationHandl
       const db = await neutron.db();
       await ensureDefaultSecurityGroup(neutron, ctx.auth?.projectId);
       const grants = await rbacGrants(db);
-      const docs = (await db.networks.find({}, { sort: [['created_at', 'asc']] })).map((d) => effectiveNetwork(d, grants, ctx.auth?.projectId));
+      const found = await findListed(ctx, db.networks, { spec: NETWORK_LIST, stored: STORED_NETWORK_FIELDS, allVisible: isAdmin(ctx) });
+      const docs = found.docs.map((d) => effectiveNetwork(d, grants, ctx.auth?.projectId));
       const visible = docs.filter((d) => neutron.engine.allows(ctx, 'get_network', networkTarget(d)));
       const views = await Promise.all(visible.map((d) => networkView(neutron, ctx, d, grants)));
-      return listResponse(ctx, { plural: 'networks', attributes: NETWORK_ATTRIBUTES }, views);
+      return listResponse(ctx, NETWORK_LIST, views, found.paged);
     },
 
     showNetwork: async (ctx) => {
@@ -101,6 +116,7 @@ export function networkHandlers(neutron: Neutron): Record<string, OperationHandl
       const owner = owningProject(ctx, values);
       const target = { ...values, project_id: owner };
       enforce(neutron, ctx, 'create_network', target, explicit);
+      if (values.is_default && values['router:external']) await checkSingleDefault(neutron);
       await checkQuota(neutron, 'network', owner);
       await ensureDefaultSecurityGroup(neutron, owner);
       const db = await neutron.db();
@@ -116,6 +132,7 @@ export function networkHandlers(neutron: Neutron): Record<string, OperationHandl
         status: 'ACTIVE',
         shared: values.shared,
         'router:external': values['router:external'],
+        is_default: values['router:external'] ? values.is_default : false,
         port_security_enabled: values.port_security_enabled,
         availability_zone_hints: values.availability_zone_hints,
         ...segment,
@@ -156,8 +173,11 @@ export function networkHandlers(neutron: Neutron): Record<string, OperationHandl
             throw conflictInUseShared(id);
           }
         }
+        const external = values['router:external'] ?? current['router:external'];
+        if (values.is_default === true && external) await checkSingleDefault(neutron, id);
         const set: Record<string, unknown> = { ...values };
         for (const k of PROVIDER) delete set[k];
+        if (!external) set.is_default = false;
         return set;
       }, () => networkNotFound(id));
       return { status: 200, body: { network: await networkView(neutron, ctx, updated) } };
@@ -169,6 +189,12 @@ export function networkHandlers(neutron: Neutron): Record<string, OperationHandl
       const doc = await db.networks.get(id);
       if (!doc) throw networkNotFound(id);
       enforceOrHide(neutron, ctx, 'delete_network', 'get_network', networkTarget(doc), () => networkNotFound(id));
+      // as Neutron, floating IPs of an external network that no port holds go with it
+      for (const fip of await db.floatingips.find({ floating_network_id: id, port_id: null })) {
+        await db.floatingips.delete(fip.id);
+        const fipPort = await db.ports.get(fip.floating_port_id);
+        if (fipPort) await deletePortRecord(neutron, fipPort);
+      }
       const ports = await db.ports.find({ network_id: id });
       if (ports.some((p) => p.device_owner !== 'network:dhcp')) throw networkInUse(id);
       for (const port of ports) await deletePortRecord(neutron, port);
@@ -183,6 +209,19 @@ export function networkHandlers(neutron: Neutron): Record<string, OperationHandl
 }
 
 import { conflictKind, invalidInput } from './errors.ts';
+
+/** one default external network at a time (DefaultExternalNetworkExists) */
+async function checkSingleDefault(neutron: Neutron, self?: string): Promise<void> {
+  const db = await neutron.db();
+  const other = (await db.networks.find({ is_default: true, 'router:external': true })).find((n) => n.id !== self);
+  if (other) throw conflictKind('DefaultExternalNetworkExists', `A default external network already exists: ${other.id}.`);
+}
+
+/** the network the auto-allocated topologies uplink to, if the operator marked one */
+export async function defaultExternalNetwork(neutron: Neutron): Promise<Resource | undefined> {
+  const db = await neutron.db();
+  return (await db.networks.find({ is_default: true, 'router:external': true }, { sort: [['created_at', 'asc']] }))[0];
+}
 const invalidInputProvider = () => invalidInput('Plugin does not support updating the following provider network attributes: provider:network_type, provider:physical_network, provider:segmentation_id');
 const conflictInUseShared = (id: string) =>
   conflictKind('InvalidSharedSetting', `Unable to reconfigure sharing settings for network ${id}. Multiple tenants are using it.`);

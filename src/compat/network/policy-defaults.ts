@@ -138,8 +138,14 @@ export const NEUTRON_DEFAULT_RULES: readonly PolicyRuleDefault[] = [
   rule('get_availability_zone', 'role:reader', 'rule:regular_user'),
   rule('get_agent', ADMIN, 'rule:admin_only'),
   rule('update_agent', ADMIN, 'rule:admin_only'),
+  ...['get_dhcp-agents', 'get_dhcp-networks', 'create_dhcp-network', 'delete_dhcp-network', 'get_l3-agents', 'get_l3-routers', 'create_l3-router', 'delete_l3-router']
+    .map((name) => rule(name, ADMIN, 'rule:admin_only')),
+  ...['create_metering_label', 'get_metering_label', 'delete_metering_label', 'create_metering_label_rule', 'get_metering_label_rule', 'delete_metering_label_rule']
+    .map((name) => rule(name, ADMIN, 'rule:admin_only')),
   rule('delete_agent', ADMIN, 'rule:admin_only'),
 
   // routers, floating IPs, network RBAC, quotas
   ...L3_POLICY_RULES,
+  rule('get_auto_allocated_topology', AOPR, 'rule:admin_or_owner'),
+  rule('delete_auto_allocated_topology', AOPM, 'rule:admin_or_owner'),
 ];

@@ -8,8 +8,8 @@ import {
 } from './attributes.ts';
 import type { Neutron, NeutronDb, Resource } from './context.ts';
 import { badRequestKind, conflictKind, invalidAttribute, macInUse, portNotFound, securityGroupNotFound } from './errors.ts';
-import { enforce, enforceOrHide, nestedAttributes, stripByPolicy } from './policy.ts';
-import { listResponse, selectedFields, selectFields } from './resource-collection.ts';
+import { enforce, enforceOrHide, isAdmin, nestedAttributes, stripByPolicy } from './policy.ts';
+import { findListed, listResponse, selectedFields, selectFields, queryValues, type StoreListSpec } from './resource-collection.ts';
 import { checkIfMatch, newStandardAttributes, owningProject, ownerView, updateResource } from './standard-attrs.ts';
 import { allocatePortAddresses, parseFixedIpRequests, type FixedIp } from './ipam/port-addresses.ts';
 import { releaseAddress, releasePortAddresses } from './ipam/ip-allocator.ts';
@@ -160,7 +160,7 @@ async function claimMac(db: NeutronDb, networkId: string, requested: string | un
 const UNBOUND = { 'binding:vif_type': 'unbound', 'binding:vif_details': {} };
 
 /** Binds (or unbinds) through the driver; returns the binding fields and status to store. */
-async function bindingFields(neutron: Neutron, doc: Resource, network: Resource): Promise<Record<string, unknown>> {
+export async function bindingFields(neutron: Neutron, doc: Resource, network: Resource): Promise<Record<string, unknown>> {
   const host = doc['binding:host_id'] as string;
   if (!host) return { ...UNBOUND, status: 'DOWN' };
   const result = await neutron.driver.bindPort({
@@ -289,6 +289,36 @@ function fixedIpsFilter(item: Record<string, any>, values: string[]): boolean {
   });
 }
 
+/** port attributes stored under their API names with the values the API shows */
+const STORED_PORT_FIELDS: Record<string, string> = Object.fromEntries([
+  'id', 'name', 'description', 'network_id', 'tenant_id', 'mac_address', 'admin_state_up', 'status', 'device_id', 'device_owner',
+  'binding:host_id', 'binding:vnic_type', 'security_groups', 'port_security_enabled', 'revision_number', 'created_at', 'updated_at',
+].map((k) => [k, k]).concat([['project_id', 'tenant_id']]));
+
+const PORT_LIST = { plural: 'ports', attributes: PORT_ATTRIBUTES, customFilters: { fixed_ips: fixedIpsFilter } };
+
+/**
+ * `fixed_ips=ip_address=...` and `fixed_ips=subnet_id=...` answered from the IP allocations (one
+ * indexed lookup each) as a condition on port ids; substring filters stay in memory.
+ */
+async function fixedIpsCondition(db: NeutronDb, ctx: RequestContext): Promise<Pick<StoreListSpec, 'extra' | 'extraCovers'>> {
+  const values = queryValues(ctx, 'fixed_ips');
+  let ids: Set<string> | undefined;
+  let covers = values.length > 0;
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    const key = eq < 0 ? '' : v.slice(0, eq), want = v.slice(eq + 1);
+    if (key !== 'ip_address' && key !== 'subnet_id') {
+      if (eq >= 0) covers = false;
+      continue;
+    }
+    const held = new Set((await db.ipAllocations.find({ [key]: want })).map((a) => a.port_id as string));
+    ids = ids === undefined ? held : new Set([...ids].filter((id) => held.has(id)));
+  }
+  if (ids === undefined) return { extraCovers: covers ? ['fixed_ips'] : [] };
+  return { extra: { id: { $in: [...ids] } }, extraCovers: covers ? ['fixed_ips'] : [] };
+}
+
 export function portHandlers(neutron: Neutron): Record<string, OperationHandler> {
   async function networkOf(id: string): Promise<Resource | undefined> {
     return (await neutron.db()).networks.get(id);
@@ -298,12 +328,14 @@ export function portHandlers(neutron: Neutron): Record<string, OperationHandler>
     listPorts: async (ctx) => {
       const db = await neutron.db();
       await ensureDefaultSecurityGroup(neutron, ctx.auth?.projectId);
-      const docs = await db.ports.find({}, { sort: [['created_at', 'asc']] });
-      const networks = new Map((await db.networks.find()).map((n) => [n.id, n]));
+      const byFixedIp = await fixedIpsCondition(db, ctx);
+      const { docs, paged } = await findListed(ctx, db.ports, { spec: PORT_LIST, stored: STORED_PORT_FIELDS, allVisible: isAdmin(ctx), ...byFixedIp });
+      const networkIds = [...new Set(docs.map((d) => d.network_id as string))];
+      const networks = new Map((await db.networks.find({ id: { $in: networkIds } })).map((n) => [n.id, n]));
       const views = docs
         .filter((d) => neutron.engine.allows(ctx, 'get_port', portTarget(d, networks.get(d.network_id))))
         .map((d) => portView(neutron, ctx, d, networks.get(d.network_id)));
-      return listResponse(ctx, { plural: 'ports', attributes: PORT_ATTRIBUTES, customFilters: { fixed_ips: fixedIpsFilter } }, views);
+      return listResponse(ctx, PORT_LIST, views, paged);
     },
 
     showPort: async (ctx) => {

@@ -68,6 +68,17 @@ export function quotaHandlers(neutron: Neutron): Record<string, OperationHandler
   const target = (projectId: string) => ({ project_id: projectId, tenant_id: projectId });
   const authorize = (ctx: RequestContext, action: string) => enforce(neutron, ctx, action, target(ctx.params.project_id));
 
+  const showDetails: OperationHandler = async (ctx) => {
+    authorize(ctx, 'get_quota');
+    const db = await neutron.db();
+    const limits = await quotaLimits(db, ctx.params.project_id);
+    const quota: Record<string, { limit: number; used: number; reserved: number }> = {};
+    for (const [name, limit] of Object.entries(limits)) {
+      quota[name] = { limit, used: await quotaUsage(db, name, ctx.params.project_id), reserved: 0 };
+    }
+    return { status: 200, body: { quota } };
+  };
+
   return {
     listQuotas: async (ctx) => {
       const db = await neutron.db();
@@ -85,16 +96,9 @@ export function quotaHandlers(neutron: Neutron): Record<string, OperationHandler
       authorize(ctx, 'get_quota');
       return { status: 200, body: { quota: { ...DEFAULT_QUOTAS } } };
     },
-    showQuotaDetails: async (ctx) => {
-      authorize(ctx, 'get_quota');
-      const db = await neutron.db();
-      const limits = await quotaLimits(db, ctx.params.project_id);
-      const quota: Record<string, { limit: number; used: number; reserved: number }> = {};
-      for (const [name, limit] of Object.entries(limits)) {
-        quota[name] = { limit, used: await quotaUsage(db, name, ctx.params.project_id), reserved: 0 };
-      }
-      return { status: 200, body: { quota } };
-    },
+    showQuotaDetails: showDetails,
+    // Neutron takes a `.json` suffix on any path; Tempest's client asks for the details that way
+    showQuotaDetailsJson: showDetails,
     updateQuota: async (ctx) => {
       authorize(ctx, 'update_quota');
       const limits = checkLimits(ctx.body);

@@ -3,6 +3,7 @@
 // pagination with `<resources>_links`, and `fields=` selection. Handlers hand over the items the
 // caller may see, already rendered; this module does the rest, the same way for all.
 import type { ApiResponse, RequestContext } from '../../platform/http/service-api.ts';
+import { MarkerNotFoundError, type Collection, type Condition, type Doc, type Filter, type FindOptions, type Scalar } from '../../platform/store/store.ts';
 import type { AttributeMap } from './attributes.ts';
 import { httpBadRequest, invalidAttribute } from './errors.ts';
 
@@ -133,17 +134,27 @@ function pageHref(ctx: RequestContext, marker: string | undefined, reverse: bool
   return `${ctx.baseUrl}${ctx.path}?${params.toString()}`;
 }
 
-/** Filters, sorts, pages and trims the visible items, and builds the list body. */
-export function listResponse(ctx: RequestContext, spec: ListSpec, visible: Item[]): ApiResponse {
-  let items = visible.filter(matchesFilters(ctx, spec));
+/**
+ * Filters, sorts, pages and trims the visible items, and builds the list body. `paged` says the
+ * store already filtered, sorted and cut the page (see findListed): only links and fields remain.
+ */
+export function listResponse(ctx: RequestContext, spec: ListSpec, visible: Item[], paged = false): ApiResponse {
+  let items = paged ? visible : visible.filter(matchesFilters(ctx, spec));
   const keys = sorts(ctx, spec);
   const limit = limitOf(ctx);
   if (limit !== undefined && !keys.some(([k]) => k === 'id')) keys.push(['id', true]);
-  if (keys.length > 0) items = sortItems(items, keys);
+  if (keys.length > 0 && !paged) items = sortItems(items, keys);
   const body: Record<string, unknown> = {};
   if (limit !== undefined) {
     const marker = queryValues(ctx, 'marker')[0];
     const reverse = (queryValues(ctx, 'page_reverse')[0] ?? 'false').toLowerCase() === 'true';
+    if (paged) {
+      const links: Array<{ rel: string; href: string }> = [];
+      if (items.length >= limit) links.push({ rel: 'next', href: pageHref(ctx, items.at(-1)?.id, false) });
+      links.push({ rel: 'previous', href: pageHref(ctx, items[0]?.id, true) });
+      const fields = selectedFields(ctx);
+      return { status: 200, body: { [spec.plural]: items.map((item) => selectFields(item, fields)), [`${spec.plural}_links`]: links } };
+    }
     let i = -1;
     if (marker) {
       for (const item of items) {
@@ -160,4 +171,87 @@ export function listResponse(ctx: RequestContext, spec: ListSpec, visible: Item[
   const fields = selectedFields(ctx);
   body[spec.plural] = items.map((item) => selectFields(item, fields));
   return { status: 200, body: Object.keys(body).length > 1 ? { [spec.plural]: body[spec.plural], [`${spec.plural}_links`]: body[`${spec.plural}_links`] } : body };
+}
+
+// ---- the store's share of a list ----
+// The list filters on attributes stored under the same name and value as the API shows them go
+// to the store as conditions, so a filtered list reads only the matching documents. When every
+// document the store returns is visible to the caller (an admin), sorting and marker pagination
+// go to the store too and the page comes back already cut. Whatever the store did, listResponse
+// applies the same filters again on the rendered items, which keeps one definition of a match.
+
+export interface StoreListSpec {
+  spec: ListSpec;
+  /** API attribute -> stored field, for attributes whose stored value is what the API shows */
+  stored: Record<string, string>;
+  /** conditions the caller adds (e.g. ports' fixed_ips filter resolved to ids) */
+  extra?: Filter;
+  /** custom filters that `extra` answers exactly */
+  extraCovers?: string[];
+  /** true when the caller may see every document: sorting and paging can then happen in the store */
+  allVisible: boolean;
+}
+
+function conditionFor(kind: string | undefined, values: unknown[]): Condition {
+  const scalars = values as Scalar[];
+  if (kind === 'list') return { $containsAny: scalars };
+  // Neutron matches an empty filter value with an unset (null) attribute too
+  const withNull = scalars.includes('') ? [...scalars, null] : scalars;
+  return withNull.length === 1 ? withNull[0] : { $in: withNull };
+}
+
+/**
+ * The list's filter in store terms (only what the store can answer exactly); `complete` when the
+ * store's answer needs no further filtering.
+ */
+export function storeFilter(ctx: RequestContext, s: StoreListSpec): { filter: Filter; complete: boolean } {
+  const filter: Filter = { ...s.extra };
+  let complete = true;
+  for (const key of Object.keys(ctx.query)) {
+    if (RESERVED.has(key)) continue;
+    const values = queryValues(ctx, key);
+    if (values.length === 0) continue;
+    if (s.spec.customFilters?.[key]) {
+      if (!s.extraCovers?.includes(key)) complete = false;
+      continue;
+    }
+    const attribute = s.spec.attributes[key];
+    if (!attribute || attribute.filter === 'none') continue; // ignored in memory as well
+    const field = s.stored[key];
+    if (!field || field in filter) {
+      complete = false;
+      continue;
+    }
+    filter[field] = conditionFor(attribute.filter, values.map((v) => filterValue(attribute.filter, v, key)));
+  }
+  const tagList = (name: string) => queryValues(ctx, name).flatMap((v) => v.split(',')).filter(Boolean);
+  const tags = tagList('tags'), anyTags = tagList('tags-any');
+  if (tags.length && !('tags' in filter)) filter.tags = { $containsAll: tags };
+  else if (anyTags.length && !('tags' in filter)) filter.tags = { $containsAny: anyTags };
+  if ((tags.length && anyTags.length) || tagList('not-tags').length || tagList('not-tags-any').length) complete = false;
+  return { filter, complete };
+}
+
+/**
+ * Reads the documents of a list. `paged` is true when the store also sorted and cut the page:
+ * hand it on to listResponse.
+ */
+export async function findListed<T extends Doc>(ctx: RequestContext, collection: Collection<T>, s: StoreListSpec): Promise<{ docs: Array<T & { _rev: number }>; paged: boolean }> {
+  const { filter, complete } = storeFilter(ctx, s);
+  const limit = limitOf(ctx);
+  const reverse = (queryValues(ctx, 'page_reverse')[0] ?? 'false').toLowerCase() === 'true';
+  const keys = sorts(ctx, s.spec);
+  const storable = keys.every(([k]) => s.stored[k]);
+  if (s.allVisible && complete && limit !== undefined && !reverse && storable) {
+    const options: FindOptions = { sort: keys.map(([k, asc]) => [s.stored[k], asc ? 'asc' : 'desc']), limit };
+    const marker = queryValues(ctx, 'marker')[0];
+    if (marker) options.marker = marker;
+    try {
+      return { docs: await collection.find(filter, options), paged: true };
+    } catch (error) {
+      // a marker that is not (or no longer) in the filtered set: the in-memory path decides
+      if (!(error instanceof MarkerNotFoundError)) throw error;
+    }
+  }
+  return { docs: await collection.find(filter, { sort: [['created_at', 'asc']] }), paged: false };
 }

@@ -28,7 +28,8 @@ export const ROUTER_ATTRIBUTES: AttributeMap = {
   status: { allowPost: false, allowPut: false, filter: 'string', sortable: true },
   external_gateway_info: { allowPost: true, allowPut: true, default: null, filter: 'none',
     convert: (v, n) => (v === null ? null : dict(v, n)) },
-  routes: { allowPost: false, allowPut: true, convert: listOf(dict), filter: 'none' },
+  // as Neutron's convert_none_to_empty_list: `routes: null` clears them
+  routes: { allowPost: false, allowPut: true, convert: (v, n) => (v === null ? [] : listOf(dict)(v, n)), filter: 'none' },
   distributed: { allowPost: true, allowPut: true, default: false, convert: boolean, filter: 'boolean' },
   ha: { allowPost: true, allowPut: true, default: false, convert: boolean, filter: 'boolean' },
   availability_zone_hints: { allowPost: true, allowPut: false, default: [], convert: listOf(string(255)), filter: 'list' },

@@ -32,7 +32,8 @@ export const RULE_ATTRIBUTES: AttributeMap = {
   port_range_max: { allowPost: true, allowPut: false, default: null, convert: nullableInteger(), filter: 'integer', sortable: true },
   ethertype: { allowPost: true, allowPut: false, default: 'IPv4', filter: 'string', sortable: true },
   remote_ip_prefix: { allowPost: true, allowPut: false, default: null, convert: nullableString(), filter: 'string', sortable: true },
-  remote_group_id: { allowPost: true, allowPut: false, default: null, convert: uuidOrNull, filter: 'string', sortable: true },
+  // Neutron does not validate it as a UUID: an id that names no group is a 404 SecurityGroupNotFound
+  remote_group_id: { allowPost: true, allowPut: false, default: null, convert: nullableString(255), filter: 'string', sortable: true },
   remote_address_group_id: { allowPost: true, allowPut: false, default: null, convert: uuidOrNull, filter: 'string' },
   normalized_cidr: { allowPost: false, allowPut: false, filter: 'string' },
 };

@@ -8,8 +8,8 @@ import {
 } from './attributes.ts';
 import type { Neutron, Resource } from './context.ts';
 import { badRequestKind, conflictKind, invalidAttribute, invalidInput, subnetInUse, subnetNotFound, subnetPoolNotFound } from './errors.ts';
-import { enforce, enforceOrHide, stripByPolicy } from './policy.ts';
-import { listResponse, selectedFields, selectFields } from './resource-collection.ts';
+import { enforce, enforceOrHide, isAdmin, stripByPolicy } from './policy.ts';
+import { findListed, listResponse, selectedFields, selectFields } from './resource-collection.ts';
 import { bumpRevision, checkIfMatch, newStandardAttributes, owningProject, ownerView, updateResource } from './standard-attrs.ts';
 import { visibleNetwork } from './networks.ts';
 import { cidrsOverlap, formatCidr, formatIp, parseCidr, firstIp, parseIp, type Cidr, type IpVersion } from './ipam/ip-address.ts';
@@ -114,6 +114,14 @@ async function subnetCidr(neutron: Neutron, ctx: RequestContext, values: Record<
   return { cidr: parseCidr(allocated)!, poolId };
 }
 
+/** subnet attributes stored under their API names with the values the API shows */
+const STORED_SUBNET_FIELDS: Record<string, string> = Object.fromEntries([
+  'id', 'name', 'description', 'tenant_id', 'network_id', 'ip_version', 'cidr', 'subnetpool_id', 'gateway_ip', 'enable_dhcp',
+  'ipv6_ra_mode', 'ipv6_address_mode', 'service_types', 'segment_id', 'revision_number', 'created_at', 'updated_at',
+].map((k) => [k, k]).concat([['project_id', 'tenant_id']]));
+
+const SUBNET_LIST = { plural: 'subnets', attributes: SUBNET_ATTRIBUTES };
+
 export function subnetHandlers(neutron: Neutron): Record<string, OperationHandler> {
   /** the networks as the caller sees them (shared through RBAC included) */
   async function networksById(ctx: RequestContext): Promise<Map<string, Resource>> {
@@ -126,11 +134,11 @@ export function subnetHandlers(neutron: Neutron): Record<string, OperationHandle
     listSubnets: async (ctx) => {
       const db = await neutron.db();
       const networks = await networksById(ctx);
-      const docs = await db.subnets.find({}, { sort: [['created_at', 'asc']] });
+      const { docs, paged } = await findListed(ctx, db.subnets, { spec: SUBNET_LIST, stored: STORED_SUBNET_FIELDS, allVisible: isAdmin(ctx) });
       const views = docs
         .filter((d) => neutron.engine.allows(ctx, 'get_subnet', subnetTarget(d, networks.get(d.network_id))))
         .map((d) => subnetView(neutron, ctx, d, networks.get(d.network_id)));
-      return listResponse(ctx, { plural: 'subnets', attributes: SUBNET_ATTRIBUTES }, views);
+      return listResponse(ctx, SUBNET_LIST, views, paged);
     },
 
     showSubnet: async (ctx) => {

@@ -41,6 +41,13 @@ export const EXTENSIONS: Record<string, [string, string]> = {
   'rbac-policies': ['RBAC Policies', 'Allows creation and modification of policies that control tenant access to resources.'],
   quotas: ['Quota management support', 'Expose functions for quotas management per tenant'],
   'quota_details': ['Quota details management support', 'Expose functions for quotas usage statistics per project'],
+  metering: ['Neutron Metering', 'Neutron Metering extension.'],
+  dhcp_agent_scheduler: ['DHCP Agent Scheduler', 'Schedule networks among dhcp agents'],
+  l3_agent_scheduler: ['L3 Agent Scheduler', 'Schedule routers among l3 agents'],
+  'service-type': ['Neutron Service Type Management', 'API for retrieving service providers for Neutron advanced services'],
+  dvr: ['Distributed Virtual Router', 'Enables configuration of Distributed Virtual Routers.'],
+  'l3-ha': ['HA Router extension', 'Adds HA capability to routers.'],
+  'auto-allocated-topology': ['Auto Allocated Topology Services', 'Auto Allocated Topology Services.'],
   'binding-extended': ['Port Bindings Extended', 'Expose port bindings of a virtual port to external application'],
 };
 
