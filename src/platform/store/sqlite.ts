@@ -243,6 +243,8 @@ class SqliteDatabase implements Database {
   readonly name: string;
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  /** collections whose tables and indexes this connection has already made sure of */
+  readonly #ensured = new Set<string>();
 
   constructor(name: string, file: string) {
     this.name = name;
@@ -268,6 +270,10 @@ class SqliteDatabase implements Database {
   collection<T extends Doc>(name: string, spec: CollectionSpec = {}): Collection<T> {
     checkName('collection', name);
     const table = `"${name}"`;
+    // the DDL is idempotent but costs a schema lookup per statement; callers ask for their
+    // collections on every request, so it runs once per connection and spec
+    const key = JSON.stringify([name, spec.unique ?? [], spec.indexes ?? []]);
+    if (this.#ensured.has(key)) return new SqliteCollection<T>(this, name);
     const ddl = [`CREATE TABLE IF NOT EXISTS ${table} (id TEXT PRIMARY KEY, rev INTEGER NOT NULL, doc TEXT NOT NULL)`];
     for (const fields of spec.unique ?? []) {
       ddl.push(`CREATE UNIQUE INDEX IF NOT EXISTS "${name}:unique:${fields.map(checkFieldPath).join(',')}" ON ${table} (${fields.map(uniqueExpr).join(', ')})`);
@@ -278,6 +284,7 @@ class SqliteDatabase implements Database {
       ddl.push(`CREATE INDEX IF NOT EXISTS "${name}:index:${fields.map(checkFieldPath).join(',')}" ON ${table} (${fields.map((f) => fieldSql(f).value).join(', ')})`);
     }
     for (const sql of ddl) this.#db.exec(sql);
+    this.#ensured.add(key);
     return new SqliteCollection<T>(this, name);
   }
 
