@@ -4,6 +4,7 @@ import type { OperationHandler, RequestContext } from '../../platform/http/servi
 import { badRequest, notFound } from '../../platform/http/api-error.ts';
 import { firstQuery, json, nextLinks, pageLimit, since, type Nova } from './support.ts';
 import { zonesByHost } from './aggregates.ts';
+import { serversOf } from './servers/record.ts';
 import { DEFAULT_AZ, nodesOf, servicesOf, type ComputeNodeDoc, type ServiceDoc } from './simulated-hosts.ts';
 
 const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -20,14 +21,15 @@ interface HostUsage {
 }
 
 async function usageByHost(nova: Nova): Promise<Map<string, HostUsage>> {
-  const servers = await nova.db.collection<{ id: string; host?: string | null; vcpus?: number; memory_mb?: number; root_gb?: number }>('servers').find();
+  // a server uses its host from scheduling until it is deleted or shelved-offloaded (host null)
+  const servers = await serversOf(nova).find({ deleted: false });
   const out = new Map<string, HostUsage>();
   for (const s of servers) {
     if (!s.host) continue;
     const u = out.get(s.host) ?? { vcpus: 0, memory_mb: 0, local_gb: 0, running_vms: 0 };
-    u.vcpus += s.vcpus ?? 0;
-    u.memory_mb += s.memory_mb ?? 0;
-    u.local_gb += s.root_gb ?? 0;
+    u.vcpus += s.flavor.vcpus;
+    u.memory_mb += s.flavor.ram;
+    u.local_gb += s.flavor.disk + s.flavor.ephemeral;
     u.running_vms += 1;
     out.set(s.host, u);
   }
