@@ -8,6 +8,7 @@ import { runBootstrap } from './roles/bootstrap.ts';
 import { startApi } from './roles/api.ts';
 import { runObjectServer } from './roles/object-server.ts';
 import { runRingCli } from './roles/ring-cli.ts';
+import { COMPUTE_ROLES, COMPUTE_USAGE, runComputeRole, type ComputeRole } from './roles/compute-agents.ts';
 
 const log = logger('cli');
 
@@ -20,6 +21,9 @@ roles:
   fernet-rotate rotate the token keys, then exit
   object-server a Swift storage node: --devices DIR --port P --rings DIR (see stackgate object-server -h)
   ring          build and rebalance rings: create|add|remove|set-weight|rebalance|show (see stackgate ring help)
+  conductor     nova-conductor: builds, moves and deletes servers across hosts (on the bus)
+  scheduler     nova-scheduler: picks hosts through Placement, filters and weighers (on the bus)
+  compute       nova-compute for one host: --host NAME (see stackgate compute -h)
 
 configuration: $STACKGATE_CONFIG or <data dir>/stackgate.yaml, then STACKGATE_* variables
 (see docs/configuration.md). Data lives in $STACKGATE_DATA_DIR (default ~/.local/share/stackgate).
@@ -41,6 +45,18 @@ async function main(argv: string[]): Promise<void> {
       return;
   }
   const config = loadConfig();
+  if ((COMPUTE_ROLES as readonly string[]).includes(role)) {
+    if (argv.includes('-h') || argv.includes('--help')) {
+      process.stdout.write(COMPUTE_USAGE);
+      return;
+    }
+    const stop = await runComputeRole(role as ComputeRole, config, argv.slice(1));
+    log.info('serving', { role });
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => void stop().catch(() => undefined).then(() => process.exit(0)));
+    }
+    return;
+  }
   if ((role === 'all-in-one' || role === 'api') && config.listen.workers > 1 && cluster.isPrimary) {
     // The primary bootstraps once, then only supervises; workers serve the API.
     const runtime = await openRuntime(config);
@@ -51,7 +67,9 @@ async function main(argv: string[]): Promise<void> {
     cluster.on('exit', (worker, code) => log.warn('api worker exited', { pid: worker.process.pid, code }));
     return;
   }
-  const runtime = await openRuntime(config);
+  // the Nova agents run in this process unless other processes serve them on a shared bus
+  const inProcessAgents = !(role === 'api' && config.bus.kind === 'amqp');
+  const runtime = await openRuntime(config, undefined, { inProcessAgents });
   const shutdown = async (signal: string) => {
     log.info('stopping', { signal });
     await runtime.close().catch(() => undefined);

@@ -1,8 +1,8 @@
-// The simulated hypervisor hosts of an all-in-one cloud: their compute nodes and
-// nova-compute services in the compute database, and their inventories in Placement
-// (VCPU, MEMORY_MB, DISK_GB with Nova's default allocation ratios).
+// The hosts as the compute database records them: the services (nova-compute per host,
+// nova-scheduler and nova-conductor on the control host) and the compute nodes. The agents
+// register themselves here when they start (src/compat/compute/agents/); the compute agent
+// also reports its node's inventory to Placement. HostSpec sizes the simulated hosts.
 import type { Collection } from '../../platform/store/store.ts';
-import type { PlacementLogic } from '../placement/placement-logic.ts';
 import { uuid } from '../../platform/ids.ts';
 import type { Nova } from './support.ts';
 
@@ -61,40 +61,44 @@ export const servicesOf = (nova: Nova): Collection<ServiceDoc> => nova.db.collec
 
 export const hostName = (i: number) => `compute-${i}`;
 
-/** Registers (idempotently) the control services and the simulated hosts, and reports inventories. */
-export async function registerSimulatedHosts(nova: Nova, placement: PlacementLogic, spec: HostSpec): Promise<void> {
-  const nodes = nodesOf(nova);
+/** the service row of a binary on a host, created when missing; its updated_at is the heartbeat */
+export async function ensureService(nova: Nova, binary: string, host: string, zone: string): Promise<ServiceDoc> {
   const services = servicesOf(nova);
   const now = nova.clock.now();
-  let seq = (await services.count()) + 1;
-  const ensureService = async (binary: string, host: string, zone: string) => {
+  for (let attempt = 0; attempt < 5; attempt++) {
     const existing = await services.findOne({ host, binary });
-    if (existing) {
-      await services.update(existing.id, { updated_at: now });
-      return;
+    if (existing) return (await services.update(existing.id, { updated_at: now })) ?? existing;
+    try {
+      return await services.insert({ id: uuid(), seq: await nextSeq(services), binary, host, zone, disabled: false, disabled_reason: null, forced_down: false, updated_at: now });
+    } catch {
+      // another process registered it (or took the seq) meanwhile: look again
     }
-    await services.insert({ id: uuid(), seq: seq++, binary, host, zone, disabled: false, disabled_reason: null, forced_down: false, updated_at: now });
-  };
-  await ensureService('nova-scheduler', CONTROL_HOST, 'internal');
-  await ensureService('nova-conductor', CONTROL_HOST, 'internal');
-  let nodeSeq = (await nodes.count()) + 1;
-  for (let i = 1; i <= spec.count; i++) {
-    const host = hostName(i);
-    await ensureService('nova-compute', host, DEFAULT_AZ);
-    let node = await nodes.findOne({ hypervisor_hostname: host });
-    if (!node) {
-      node = await nodes.insert({
-        id: uuid(), seq: nodeSeq++, host, hypervisor_hostname: host, vcpus: spec.vcpus, memory_mb: spec.memoryMb, local_gb: spec.diskGb,
-        host_ip: '127.0.0.1', created_at: now,
-      });
-    } else if (node.vcpus !== spec.vcpus || node.memory_mb !== spec.memoryMb || node.local_gb !== spec.diskGb) {
-      node = (await nodes.update(node.id, { vcpus: spec.vcpus, memory_mb: spec.memoryMb, local_gb: spec.diskGb }))!;
-    }
-    await placement.ensureProvider({ name: host, uuid: node.id });
-    await placement.setInventory(node.id, {
-      VCPU: { total: node.vcpus, allocation_ratio: 4.0, max_unit: node.vcpus },
-      MEMORY_MB: { total: node.memory_mb, reserved: 512, allocation_ratio: 1.0, max_unit: node.memory_mb },
-      DISK_GB: { total: node.local_gb, allocation_ratio: 1.0, max_unit: node.local_gb },
-    });
   }
+  throw new Error(`cannot register ${binary} on ${host}`);
+}
+
+/** the compute node (hypervisor) of a host, created or resized to what the driver reports */
+export async function ensureComputeNode(nova: Nova, host: string, resources: { vcpus: number; memoryMb: number; diskGb: number }): Promise<ComputeNodeDoc> {
+  const nodes = nodesOf(nova);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const node = await nodes.findOne({ hypervisor_hostname: host });
+    if (node) {
+      if (node.vcpus === resources.vcpus && node.memory_mb === resources.memoryMb && node.local_gb === resources.diskGb) return node;
+      return (await nodes.update(node.id, { vcpus: resources.vcpus, memory_mb: resources.memoryMb, local_gb: resources.diskGb }))!;
+    }
+    try {
+      return await nodes.insert({
+        id: uuid(), seq: await nextSeq(nodes), host, hypervisor_hostname: host, vcpus: resources.vcpus, memory_mb: resources.memoryMb,
+        local_gb: resources.diskGb, host_ip: '127.0.0.1', created_at: nova.clock.now(),
+      });
+    } catch {
+      // registered by another process meanwhile
+    }
+  }
+  throw new Error(`cannot register compute node ${host}`);
+}
+
+async function nextSeq(collection: Collection<ComputeNodeDoc> | Collection<ServiceDoc>): Promise<number> {
+  const last = await (collection as Collection<ComputeNodeDoc>).find({}, { sort: [['seq', 'desc']], limit: 1 });
+  return (last[0]?.seq ?? 0) + 1;
 }
