@@ -130,8 +130,10 @@ function parseCreate(body: any): FlavorInput {
   }
   let id: string = uuid();
   if (f.id !== undefined && f.id !== null && f.id !== 'auto') {
-    if (typeof f.id !== 'string' || f.id.length > 255 || !ID_PATTERN.test(f.id)) invalidIdError(f.id);
-    id = f.id;
+    // Nova's schema takes a number too (Tempest sends random integers) and keeps it as text
+    const given = typeof f.id === 'number' && Number.isInteger(f.id) ? String(f.id) : f.id;
+    if (typeof given !== 'string' || given.length > 255 || !ID_PATTERN.test(given)) invalidIdError(f.id);
+    id = given;
   }
   let rxtx = 1.0;
   if (f.rxtx_factor !== undefined) {

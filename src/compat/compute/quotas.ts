@@ -3,6 +3,7 @@
 import type { OperationHandler, RequestContext } from '../../platform/http/service-api.ts';
 import { badRequest } from '../../platform/http/api-error.ts';
 import { firstQuery, invalidField, json, since, type Nova } from './support.ts';
+import { serversOf } from './servers/record.ts';
 
 export const DEFAULT_QUOTAS: Record<string, number> = {
   instances: 10, cores: 20, ram: 51200, metadata_items: 128, injected_files: 5, injected_file_content_bytes: 10240,
@@ -41,14 +42,14 @@ export interface Usage {
   server_groups: number;
 }
 
-/** what a project's servers consume; servers are stored by the servers API with their flavor sizes */
+/** what a project's servers consume: the live server records with the flavor each was built with */
 export async function projectUsage(nova: Nova, project: string): Promise<Usage> {
-  const servers = await nova.db.collection<{ id: string; project_id: string; vcpus: number; memory_mb: number }>('servers').find({ project_id: project });
+  const servers = await serversOf(nova).find({ project_id: project, deleted: false });
   const groups = await nova.db.collection<{ id: string; project_id: string }>('server_groups').count({ project_id: project });
   return {
     instances: servers.length,
-    cores: servers.reduce((s, x) => s + (x.vcpus ?? 0), 0),
-    ram: servers.reduce((s, x) => s + (x.memory_mb ?? 0), 0),
+    cores: servers.reduce((s, x) => s + (x.flavor?.vcpus ?? 0), 0),
+    ram: servers.reduce((s, x) => s + (x.flavor?.ram ?? 0), 0),
     server_groups: groups,
   };
 }

@@ -128,6 +128,20 @@ export interface ServerRecord {
   console_log: string[];
   /** a rescue's or resize's pending details the agents need; free-form per task */
   pending: Record<string, unknown> | null;
+  /** the ports the compute agent created for this server (deleted with it; the user's own are only unbound) */
+  nova_created_ports?: string[];
+  /** the snapshot a shelve took (Nova's system_metadata shelved_image_id); unshelve deletes it */
+  shelved_image_id?: string | null;
+  /** the resize or cold migration in progress or awaiting confirmation (its record in `migrations`) */
+  migration_id?: string | null;
+  /** OS-DCF:diskConfig as asked at create, rebuild or resize ('MANUAL' when absent) */
+  disk_config?: string;
+  /** the boot image's properties as Nova keeps them (system_metadata image_*): 2.98 views, snapshot inheritance */
+  image_properties?: Record<string, string>;
+  /** the zone a boot or unshelve pinned the server to (2.96) */
+  pinned_availability_zone?: string | null;
+  /** who locked it: 'admin' (another project's admin; unlocking needs unlock_override) or 'owner' */
+  locked_by?: string;
   [k: string]: unknown;
 }
 
