@@ -5,7 +5,6 @@ import type { OperationHandler, ServiceApi } from '../../platform/http/service-a
 import type { Store } from '../../platform/store/store.ts';
 import { systemClock, type Clock } from '../../platform/clock.ts';
 import type { IdentityEngine } from '../../identity/engine.ts';
-import { placementLogicFor } from '../placement/index.ts';
 import { renderNovaError } from './errors.ts';
 import { NOVA_DEFAULT_RULES } from './policy-defaults.ts';
 import { MAX_VERSION, MIN_VERSION, versionHandlers } from './versions.ts';
@@ -14,14 +13,27 @@ import { keypairHandlers } from './keypairs.ts';
 import { quotaHandlers } from './quotas.ts';
 import { hostHandlers } from './host-api.ts';
 import { aggregateHandlers } from './aggregates.ts';
-import { hostSpecFromEnv, registerSimulatedHosts, type HostSpec } from './simulated-hosts.ts';
+import type { HostSpec } from './simulated-hosts.ts';
+import type { Bus } from '../../platform/bus/bus.ts';
+import type { ComputeEngine } from './servers/record.ts';
+import type { ImageService } from '../image/image-service.ts';
 import type { Nova } from './support.ts';
+import { EXTRA_OPERATIONS, EXTRA_POLICY_RULES, extraHandlers } from './extras.ts';
+import { SERVER_OPERATIONS, glanceImages, serverHandlers } from './servers/index.ts';
 
 export interface NovaDeps {
   identity: IdentityEngine;
   store: Store;
   clock?: Clock;
   hosts?: HostSpec;
+  /** the bus to the conductor, scheduler and compute agents */
+  bus?: Bus;
+  /** what the servers API hands its work to (src/compat/compute/agents/engine-client.ts) */
+  engine?: ComputeEngine;
+  /** starts the in-process agents, which register the hosts and report them to Placement (all-in-one) */
+  startAgents?: () => Promise<void>;
+  /** Glance in process: the images proxy deletes through it (policy, protection, data) */
+  imageService?: ImageService;
 }
 
 const registered = new WeakSet<IdentityEngine>();
@@ -29,6 +41,7 @@ const registered = new WeakSet<IdentityEngine>();
 export function novaService(deps: NovaDeps): ServiceApi {
   if (!registered.has(deps.identity)) {
     deps.identity.policyFor('compute').registerDefaults(NOVA_DEFAULT_RULES);
+    deps.identity.policyFor('compute').registerDefaults(EXTRA_POLICY_RULES.filter((r) => !deps.identity.policyFor('compute').has(r.name)));
     registered.add(deps.identity);
   }
   const clock = deps.clock ?? systemClock;
@@ -40,8 +53,10 @@ export function novaService(deps: NovaDeps): ServiceApi {
     if (ready) return ready;
     const opening = (async () => {
       const nova: Nova = { engine: deps.identity, db: await deps.store.database('compute'), clock };
-      await registerSimulatedHosts(nova, await placementLogicFor(deps.store, clock), deps.hosts ?? hostSpecFromEnv());
-      return { ...flavorHandlers(nova), ...keypairHandlers(nova), ...quotaHandlers(nova), ...hostHandlers(nova), ...aggregateHandlers(nova) };
+      await deps.startAgents?.();
+      return { ...flavorHandlers(nova), ...keypairHandlers(nova), ...quotaHandlers(nova), ...hostHandlers(nova), ...aggregateHandlers(nova), ...extraHandlers(nova, deps.store),
+        ...serverHandlers({ nova, engine: () => engineOf(deps), images: glanceImages(deps.store, clock, deps.imageService) }),
+      };
     })();
     // a failed start is retried by the next request instead of failing every one after it
     opening.catch(() => { if (ready === opening) ready = undefined; });
@@ -59,7 +74,7 @@ export function novaService(deps: NovaDeps): ServiceApi {
     'listAvailabilityZones', 'listAvailabilityZonesDetail',
     'listAggregates', 'showAggregate', 'createAggregate', 'updateAggregate', 'deleteAggregate', 'aggregateAction',
   ];
-  for (const name of NAMES) handlers[name] = async (ctx) => (await open())[name](ctx);
+  for (const name of [...NAMES, ...EXTRA_OPERATIONS, ...SERVER_OPERATIONS]) handlers[name] = async (ctx) => (await open())[name](ctx);
   return {
     type: 'compute',
     name: 'nova',
@@ -71,4 +86,10 @@ export function novaService(deps: NovaDeps): ServiceApi {
     renderError: renderNovaError,
     microversions: { headerService: 'compute', legacyHeaders: ['X-OpenStack-Nova-API-Version'], min: MIN_VERSION, max: MAX_VERSION },
   };
+}
+
+/** the agents' entry point; a Nova without one (an API-only test wiring) cannot build servers */
+function engineOf(deps: NovaDeps): ComputeEngine {
+  if (!deps.engine) throw new Error('compute: no ComputeEngine wired into the Nova API');
+  return deps.engine;
 }

@@ -1,6 +1,10 @@
 // Key material for keypairs: generating an RSA pair in OpenSSH form, and the
 // fingerprints Nova computes (MD5 of the SSH key blob, SHA-1 of an x509 cert).
 import { X509Certificate, createHash, generateKeyPairSync } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const SSH_TYPES = new Set([
   'ssh-rsa', 'ssh-dss', 'ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521',
@@ -55,4 +59,47 @@ export function x509Fingerprint(pem: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A generated x509 keypair as Nova makes one for WinRM: a self-signed certificate for
+ * CN=<user id> with a client-auth usage and the user's UPN (<user>@localhost) as a subject
+ * alternative name, valid ten years; the private key is returned as a base64 PKCS#12 bundle
+ * with an empty password, which is what Windows guests import.
+ */
+export async function generateX509Keypair(userId: string): Promise<{ publicKey: string; privateKey: string; fingerprint: string }> {
+  // user ids are uuids or hex, but an admin may name any string (2.10): keep it from adding
+  // subject fields or config lines
+  const safe = userId.replace(/[\r\n]/g, '').replace(/[\\/+,=]/g, (c) => `\\${c}`);
+  const dir = await mkdtemp(join(tmpdir(), 'stackgate-x509-'));
+  try {
+    const conf = join(dir, 'req.conf');
+    const keyFile = join(dir, 'key.pem');
+    const certFile = join(dir, 'cert.pem');
+    await writeFile(conf, [
+      'distinguished_name = req_distinguished_name',
+      '[req_distinguished_name]',
+      '[v3_req_client]',
+      'extendedKeyUsage = clientAuth',
+      `subjectAltName = otherName:1.3.6.1.4.1.311.20.2.3;UTF8:${userId.replace(/[^A-Za-z0-9._@-]/g, '_')}@localhost`,
+      '',
+    ].join('\n'), { mode: 0o600 });
+    await run('openssl', ['req', '-x509', '-nodes', '-days', '3650', '-config', conf, '-newkey', 'rsa:2048',
+      '-outform', 'PEM', '-keyout', keyFile, '-out', certFile, '-subj', `/CN=${safe}`, '-extensions', 'v3_req_client']);
+    const bundle = join(dir, 'bundle.p12');
+    await run('openssl', ['pkcs12', '-export', '-inkey', keyFile, '-in', certFile, '-password', 'pass:', '-out', bundle]);
+    const certificate = await readFile(certFile, 'utf8');
+    return { publicKey: certificate, privateKey: (await readFile(bundle)).toString('base64'), fingerprint: x509Fingerprint(certificate)! };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { timeout: 30_000 }, (error, _stdout, stderr) => {
+      if (error) reject(new Error(`${command} ${args[0]} failed: ${stderr || error.message}`));
+      else resolve();
+    });
+  });
 }

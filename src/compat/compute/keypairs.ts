@@ -6,7 +6,7 @@ import type { Collection } from '../../platform/store/store.ts';
 import { uuid } from '../../platform/ids.ts';
 import { isoSeconds } from '../../platform/clock.ts';
 import { firstQuery, invalidField, json, nextLinks, pageLimit, since, type Nova } from './support.ts';
-import { generateSshKeypair, sshFingerprint, x509Fingerprint } from './keypair-crypto.ts';
+import { generateSshKeypair, generateX509Keypair, sshFingerprint, x509Fingerprint } from './keypair-crypto.ts';
 import { effectiveQuota } from './quotas.ts';
 
 export interface KeypairDoc {
@@ -111,8 +111,7 @@ export function keypairHandlers(nova: Nova): Record<string, OperationHandler> {
       if (limit >= 0 && (await keypairs.count({ user_id: user })) >= limit) throw forbidden('Quota exceeded, too many key pairs.');
       let publicKey: string, fingerprint: string | undefined, privateKey: string | undefined;
       if (kp.public_key === undefined) {
-        if (type === 'x509') throw badRequest('Keypair data is invalid: x509 keys cannot be generated; please import one');
-        const generated = generateSshKeypair();
+        const generated = type === 'x509' ? await generateX509Keypair(user) : generateSshKeypair();
         ({ publicKey, privateKey, fingerprint } = generated);
       } else {
         publicKey = kp.public_key;
