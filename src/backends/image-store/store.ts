@@ -1,6 +1,6 @@
 // The image store interface: where image bytes live, apart from image records.
 // Glance calls these backends "stores" (glance_store); the filesystem store is the
-// embedded default, an object-ring and an RBD store will sit beside it.
+// embedded default, the object-ring store (ring/) sits beside it, an RBD store will too.
 import type { Readable } from 'node:stream';
 
 /** What a completed write learned about the bytes, computed while they streamed past. */
@@ -30,6 +30,8 @@ export interface ImageStore {
   /** the store identifier Glance shows in `stores` and /v2/info/stores, e.g. "file" */
   readonly id: string;
   readonly description: string;
+  /** Glance's store type in /v2/info/stores/detail ("file", "swift", "rbd"); default "file" */
+  readonly storeType?: string;
   /**
    * Writes the image's bytes as they arrive, never holding the whole image in memory.
    * An error thrown by the source (e.g. an inspection that failed) aborts the write and

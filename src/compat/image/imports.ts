@@ -20,7 +20,7 @@ export function importHandlers(service: ImageService): Record<string, OperationH
       service.identity.authorize(ctx, 'stores_info_detail');
       return {
         status: 200,
-        body: { stores: [{ id: service.store.id, description: service.store.description, default: true, type: 'file', weight: 0, properties: {} }] },
+        body: { stores: [{ id: service.store.id, description: service.store.description, default: true, type: service.store.storeType ?? 'file', weight: 0, properties: {} }] },
       };
     },
     async stageImageData(ctx) {

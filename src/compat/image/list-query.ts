@@ -12,7 +12,12 @@ export const MAX_LIMIT = 1000;
 const KNOWN = new Set([
   'name', 'status', 'visibility', 'owner', 'member_status', 'tag', 'size_min', 'size_max', 'disk_format', 'container_format',
   'protected', 'os_hidden', 'created_at', 'updated_at', 'id', 'sort_key', 'sort_dir', 'sort', 'limit', 'marker',
+  ...['size', 'virtual_size', 'min_disk', 'min_ram', 'checksum', 'os_hash_algo', 'os_hash_value'],
 ]);
+
+/** Image columns (not properties) Glance's database compares for plain equality. */
+const NUMERIC_COLUMNS = ['size', 'virtual_size', 'min_disk', 'min_ram'] as const;
+const TEXT_COLUMNS = ['checksum', 'os_hash_algo', 'os_hash_value'] as const;
 
 export interface ListQuery {
   visibility?: string;
@@ -68,9 +73,18 @@ function timeFilter(field: 'created_ms' | 'updated_ms', name: string, value: str
   return (image) => compare(Math.floor(image[field] / 1000) * 1000, at);
 }
 
-function sizeBound(name: string, value: string): number {
-  if (!/^\d+$/.test(value)) throw badRequest(`Invalid value for option ${name}: ${value}`);
-  return Number(value);
+function sizeBound(value: string): number {
+  // Glance int()s the value: surrounding blanks and a sign are fine, anything else is not
+  const text = value.trim();
+  if (!/^[-+]?\d+$/.test(text)) throw badRequest('Unable to filter on a range with a non-numeric value.');
+  return Number(text);
+}
+
+/** A column compared with a query string, as SQL does: a number column matches its numeric value. */
+function numericEquals(field: (typeof NUMERIC_COLUMNS)[number], value: string): (image: ImageRecord) => boolean {
+  const text = value.trim();
+  const want = /^[-+]?\d+(\.\d+)?$/.test(text) ? Number(text) : undefined;
+  return (image) => want !== undefined && image[field] !== null && image[field] === want;
 }
 
 function booleanFilter(name: string, value: string): boolean {
@@ -129,13 +143,21 @@ export function parseListQuery(raw: Raw): ListQuery {
   if (tags.length > 0) predicates.push((image) => tags.every((t) => image.tags.includes(t)));
   const sizeMin = one(raw, 'size_min');
   if (sizeMin !== undefined) {
-    const min = sizeBound('size_min', sizeMin);
+    const min = sizeBound(sizeMin);
     predicates.push((image) => image.size !== null && image.size >= min);
   }
   const sizeMax = one(raw, 'size_max');
   if (sizeMax !== undefined) {
-    const max = sizeBound('size_max', sizeMax);
+    const max = sizeBound(sizeMax);
     predicates.push((image) => image.size !== null && image.size <= max);
+  }
+  for (const field of NUMERIC_COLUMNS) {
+    const v = one(raw, field);
+    if (v !== undefined) predicates.push(numericEquals(field, v));
+  }
+  for (const field of TEXT_COLUMNS) {
+    const v = one(raw, field);
+    if (v !== undefined) predicates.push((image) => image[field] === v);
   }
   const prot = one(raw, 'protected');
   if (prot !== undefined) {

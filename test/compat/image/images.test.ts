@@ -192,6 +192,15 @@ describe('Glance images', () => {
     assert.deepEqual((await list('status=active&tag=n')).images.map((i: any) => i.name).sort(), ['list-0', 'list-2']);
     assert.deepEqual((await list('size_min=2000&tag=n')).images.map((i: any) => i.name), ['list-2']);
     assert.deepEqual((await list('size_max=2000&tag=n')).images.map((i: any) => i.name), ['list-0']);
+    // columns compare by value, as Glance's database does (Tempest's test_list_images_param_size)
+    assert.deepEqual((await list('size=3000&tag=n')).images.map((i: any) => i.name), ['list-2']);
+    assert.deepEqual((await list('size=3000&size_min=500&size_max=3500&tag=n')).images.map((i: any) => i.name), ['list-2']);
+    assert.equal((await list('size=3001&tag=n')).images.length, 0);
+    assert.equal((await list('size=abc&tag=n')).images.length, 0);
+    assert.deepEqual((await list('size_min=%202500&size_max=3500&tag=n')).images.map((i: any) => i.name), ['list-2']);
+    assert.equal((await list('min_ram=0&tag=n')).images.length, 4);
+    const checksum = (await list('name=list-0')).images[0].checksum;
+    assert.deepEqual((await list(`checksum=${checksum}&tag=n`)).images.map((i: any) => i.name), ['list-0']);
     assert.deepEqual((await list(`id=in:${ids[0]},${ids[3]}`)).images.map((i: any) => i.id).sort(), [ids[0], ids[3]].sort());
     assert.deepEqual((await list('flavor=f2')).images.map((i: any) => i.name), ['list-2']);
     assert.equal((await list('tag=n&created_at=gt:2000-01-01T00:00:00Z')).images.length, 4);
@@ -209,7 +218,7 @@ describe('Glance images', () => {
     assert.deepEqual(page2.images.map((i: any) => i.name), ['list-3']);
     assert.equal(page2.next, undefined);
     for (const bad of ['limit=x', 'limit=-1', 'sort_key=bogus', 'sort_dir=up', 'sort=name&sort_key=name', 'visibility=everyone',
-      'member_status=maybe', 'status=bogus', 'size_min=x', 'protected=maybe', 'created_at=zz:2020', 'created_at=gt:notatime',
+      'member_status=maybe', 'status=bogus', 'size_min=x', 'size_max=1.5', 'protected=maybe', 'created_at=zz:2020', 'created_at=gt:notatime',
       'marker=00000000-0000-0000-0000-000000000000']) {
       const res = await cloud.request('GET', `/image/v2/images?${bad}`, { headers: JSON_ACCEPT });
       assert.equal(res.status, 400, `${bad}: ${res.text}`);

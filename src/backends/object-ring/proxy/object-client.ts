@@ -47,6 +47,28 @@ function pick(headers: IncomingMessage['headers'], accept: (name: string) => boo
   return out;
 }
 
+/** Short: a container deleted through another API process stays writable this long at most. */
+const CONTAINER_EXISTENCE_TTL_MS = 1000;
+
+type WriteResult = { status: number; headers: IncomingMessage['headers'] };
+
+interface ReportSlot {
+  account: string;
+  container: string;
+  running: boolean;
+  queued?: { results: WriteResult[]; done: Promise<void>; settle: (error?: unknown) => void };
+}
+
+/** The newest stats timestamp among the replicas' answers: which of two reports is fresher. */
+function statsTimestampOf(results: WriteResult[]): string {
+  let newest = '';
+  for (const r of results) {
+    const ts = r.status >= 200 && r.status < 300 ? headerValue(r.headers, H.statsTimestamp) ?? '' : '';
+    if (ts > newest) newest = ts;
+  }
+  return newest;
+}
+
 const isObjectStored = (k: string) => k.startsWith('x-object-meta-') || k.startsWith('x-object-sysmeta-') || k.startsWith('x-object-transient-sysmeta-') ||
   ['content-disposition', 'content-encoding', 'x-delete-at', 'x-object-manifest', 'x-static-large-object'].includes(k);
 const isContainerMeta = (k: string) => k.startsWith('x-container-meta-') || k.startsWith('x-container-sysmeta-') ||
@@ -56,6 +78,9 @@ const isAccountMeta = (k: string) => k.startsWith('x-account-meta-') || k.starts
 export class RingObjectClient implements ObjectClient {
   readonly rings: RingSet;
   readonly backend: Backend;
+  private readonly reports = new Map<string, ReportSlot>();
+  /** "account/container" -> until when it is known to exist (see requireContainer) */
+  private readonly knownContainers = new Map<string, number>();
 
   constructor(options: RingObjectClientOptions) {
     this.rings = options.rings;
@@ -246,9 +271,25 @@ export class RingObjectClient implements ObjectClient {
 
   async headContainer(account: string, container: string): Promise<ContainerInfo> {
     const res = await this.readFirst(this.rings.container, 'container', [account, container], 'HEAD', {}, account, container);
-    if (!('body' in res)) fail(res.status, 'container');
+    if (!('body' in res)) {
+      this.knownContainers.delete(`${account}/${container}`);
+      fail(res.status, 'container');
+    }
     res.body.resume();
+    if (this.knownContainers.size >= 10000) this.knownContainers.clear();
+    this.knownContainers.set(`${account}/${container}`, Date.now() + CONTAINER_EXISTENCE_TTL_MS);
     return containerInfo(account, container, res.headers);
+  }
+
+  /**
+   * Whether an object PUT may go ahead: a container seen a moment ago (the API looks it up just
+   * before, for ACLs and quotas) is not asked again, as Swift's proxy keeps container info in
+   * memcache; any other is looked up. Deleting a container here forgets it at once.
+   */
+  private async requireContainer(account: string, container: string): Promise<void> {
+    const until = this.knownContainers.get(`${account}/${container}`);
+    if (until !== undefined && until > Date.now()) return;
+    await this.headContainer(account, container);
   }
 
   async getContainer(account: string, container: string, params: ListingParams = {}): Promise<{ info: ContainerInfo; entries: ContainerListingEntry[] }> {
@@ -278,6 +319,7 @@ export class RingObjectClient implements ObjectClient {
   }
 
   async deleteContainer(account: string, container: string): Promise<void> {
+    this.knownContainers.delete(`${account}/${container}`);
     const results = await this.writeAll(this.rings.container, 'container', [account, container], 'DELETE', { [H.timestamp]: newTimestamp() }, account, container);
     const status = bestStatus(results.map((r) => r.status), results.length);
     if (status >= 300) fail(status, status === 409 ? 'container not empty' : 'container');
@@ -298,7 +340,46 @@ export class RingObjectClient implements ObjectClient {
     const results = await this.writeAll(this.rings.container, 'container', [account, container, object], method, {
       [H.timestamp]: ts, [H.size]: String(row.size), [H.rowContentType]: row.contentType, [H.rowEtag]: row.etag,
     }, account, container);
-    await this.reportContainer(account, container, results);
+    await this.reportContainerCoalesced(account, container, results);
+  }
+
+  /**
+   * reportContainer for object writes, coalesced per container: while one report is on its way
+   * to the account replicas, later writes wait for the next one, which carries the newest stats
+   * any of them saw. Each caller still returns only after a report that includes its own write,
+   * so the account's stats are current once the write is acknowledged; but N concurrent writes
+   * to one container cost two account updates, not N (Swift's container updater batches these
+   * too, asynchronously).
+   */
+  private reportContainerCoalesced(account: string, container: string, results: WriteResult[]): Promise<void> {
+    const key = `${account}/${container}`;
+    let slot = this.reports.get(key);
+    if (!slot) this.reports.set(key, (slot = { account, container, running: false }));
+    if (slot.queued) {
+      if (statsTimestampOf(results) > statsTimestampOf(slot.queued.results)) slot.queued.results = results;
+      return slot.queued.done;
+    }
+    let settle!: (error?: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => (settle = (error) => (error === undefined ? resolve() : reject(error))));
+    slot.queued = { results, done, settle };
+    if (!slot.running) void this.drainReports(key, slot);
+    return done;
+  }
+
+  private async drainReports(key: string, slot: ReportSlot): Promise<void> {
+    slot.running = true;
+    while (slot.queued) {
+      const next = slot.queued;
+      slot.queued = undefined;
+      try {
+        await this.reportContainer(slot.account, slot.container, next.results);
+        next.settle();
+      } catch (error) {
+        next.settle(error ?? new Error('account update failed'));
+      }
+    }
+    slot.running = false;
+    this.reports.delete(key);
   }
 
   // ---------- objects ----------
@@ -306,7 +387,7 @@ export class RingObjectClient implements ObjectClient {
   async putObject(input: PutObjectInput): Promise<PutObjectResult> {
     const { account, container, object } = input;
     try {
-      await this.headContainer(account, container);
+      await this.requireContainer(account, container);
     } catch (error) {
       input.body.resume();
       throw error;

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { StorageError } from './errors.ts';
 import { listNames, rangeSql, type ListParams, type Listed } from './listing.ts';
-import { mergeMetadata, openDbFile, transaction, type TimedMetadata } from './db-file.ts';
+import { mergeMetadata, openDbFile, prepared, transaction, type TimedMetadata } from './db-file.ts';
 import { ZERO_TIMESTAMP, maxTimestamp } from '../common/timestamp.ts';
 
 export interface ContainerRow {
@@ -61,17 +61,17 @@ export class AccountDb {
   }
 
   initialized(): boolean {
-    return this.db.prepare('SELECT 1 FROM account_info').get() !== undefined;
+    return prepared(this.db, 'SELECT 1 FROM account_info').get() !== undefined;
   }
 
   initialize(account: string, timestamp: string): void {
-    this.db.prepare(`INSERT OR IGNORE INTO account_info VALUES (1, ?, ?, ?, ?, '{}')`).run(account, timestamp, ZERO_TIMESTAMP, ZERO_TIMESTAMP);
+    prepared(this.db, `INSERT OR IGNORE INTO account_info VALUES (1, ?, ?, ?, ?, '{}')`).run(account, timestamp, ZERO_TIMESTAMP, ZERO_TIMESTAMP);
   }
 
   info(): AccountInfo {
-    const r = this.db.prepare('SELECT * FROM account_info').get() as Record<string, string> | undefined;
+    const r = prepared(this.db, 'SELECT * FROM account_info').get() as Record<string, string> | undefined;
     if (!r) throw new StorageError(404, 'account not found');
-    const stats = this.db.prepare('SELECT COUNT(*) AS c, COALESCE(SUM(object_count), 0) AS o, COALESCE(SUM(bytes_used), 0) AS b FROM container WHERE deleted = 0').get() as { c: number; o: number; b: number };
+    const stats = prepared(this.db, 'SELECT COUNT(*) AS c, COALESCE(SUM(object_count), 0) AS o, COALESCE(SUM(bytes_used), 0) AS b FROM container WHERE deleted = 0').get() as { c: number; o: number; b: number };
     return {
       account: r.account, createdAt: r.created_at, putTimestamp: r.put_timestamp, deleteTimestamp: r.delete_timestamp,
       containerCount: stats.c, objectCount: stats.o, bytesUsed: stats.b, metadata: JSON.parse(r.metadata) as TimedMetadata,
@@ -86,7 +86,7 @@ export class AccountDb {
     return transaction(this.db, () => {
       const info = this.info();
       const created = info.putTimestamp === ZERO_TIMESTAMP || this.isDeleted(info);
-      if (timestamp > info.putTimestamp) this.db.prepare('UPDATE account_info SET put_timestamp = ?').run(timestamp);
+      if (timestamp > info.putTimestamp) prepared(this.db, 'UPDATE account_info SET put_timestamp = ?').run(timestamp);
       this.writeMetadata(mergeMetadata(info.metadata, metadata));
       return created;
     });
@@ -95,7 +95,7 @@ export class AccountDb {
   delete(timestamp: string): void {
     transaction(this.db, () => {
       const info = this.info();
-      if (timestamp > info.deleteTimestamp) this.db.prepare('UPDATE account_info SET delete_timestamp = ?').run(timestamp);
+      if (timestamp > info.deleteTimestamp) prepared(this.db, 'UPDATE account_info SET delete_timestamp = ?').run(timestamp);
     });
   }
 
@@ -104,14 +104,14 @@ export class AccountDb {
   }
 
   private writeMetadata(meta: TimedMetadata): void {
-    this.db.prepare('UPDATE account_info SET metadata = ?').run(JSON.stringify(meta));
+    prepared(this.db, 'UPDATE account_info SET metadata = ?').run(JSON.stringify(meta));
   }
 
   /** Merges container rows: newest put/delete timestamps win, and the newest stats. */
   mergeContainers(rows: ContainerRow[]): void {
     transaction(this.db, () => {
-      const get = this.db.prepare('SELECT * FROM container WHERE name = ?');
-      const upsert = this.db.prepare('INSERT OR REPLACE INTO container VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const get = prepared(this.db, 'SELECT * FROM container WHERE name = ?');
+      const upsert = prepared(this.db, 'INSERT OR REPLACE INTO container VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const row of rows) {
         const old = get.get(row.name) as ContainerRow | undefined;
         const put = maxTimestamp(old?.put_timestamp, row.put_timestamp);
@@ -125,13 +125,13 @@ export class AccountDb {
   }
 
   getContainerRow(name: string): ContainerRow | undefined {
-    return this.db.prepare('SELECT * FROM container WHERE name = ?').get(name) as ContainerRow | undefined;
+    return prepared(this.db, 'SELECT * FROM container WHERE name = ?').get(name) as ContainerRow | undefined;
   }
 
   listContainers(params: ListParams): Listed<ContainerRow>[] {
     return listNames((q) => {
       const { where, params: args, order } = rangeSql(q);
-      return this.db.prepare(`SELECT * FROM container WHERE deleted = 0 AND ${where} ORDER BY ${order} LIMIT ?`).all(...args, q.limit) as unknown as ContainerRow[];
+      return prepared(this.db, `SELECT * FROM container WHERE deleted = 0 AND ${where} ORDER BY ${order} LIMIT ?`).all(...args, q.limit) as unknown as ContainerRow[];
     }, params);
   }
 
@@ -139,7 +139,7 @@ export class AccountDb {
     const md5 = createHash('md5');
     const info = this.info();
     md5.update(JSON.stringify([info.putTimestamp, info.deleteTimestamp, Object.entries(info.metadata).sort()]));
-    for (const r of this.db.prepare('SELECT * FROM container ORDER BY name').iterate() as Iterable<ContainerRow>) {
+    for (const r of prepared(this.db, 'SELECT * FROM container ORDER BY name').iterate() as Iterable<ContainerRow>) {
       md5.update(`${r.name}\u0000${r.put_timestamp}\u0000${r.delete_timestamp}\u0000${r.stats_timestamp}\u0000${r.object_count}\u0000${r.bytes_used}\n`);
     }
     return md5.digest('hex');
@@ -149,7 +149,7 @@ export class AccountDb {
     const info = this.info();
     return {
       info: { account: info.account, createdAt: info.createdAt, putTimestamp: info.putTimestamp, deleteTimestamp: info.deleteTimestamp, metadata: info.metadata },
-      rows: this.db.prepare('SELECT * FROM container ORDER BY name').all() as unknown as ContainerRow[],
+      rows: prepared(this.db, 'SELECT * FROM container ORDER BY name').all() as unknown as ContainerRow[],
     };
   }
 
@@ -158,8 +158,8 @@ export class AccountDb {
     this.mergeContainers(state.rows);
     transaction(this.db, () => {
       const info = this.info();
-      if (state.info.putTimestamp > info.putTimestamp) this.db.prepare('UPDATE account_info SET put_timestamp = ?').run(state.info.putTimestamp);
-      if (state.info.deleteTimestamp > info.deleteTimestamp) this.db.prepare('UPDATE account_info SET delete_timestamp = ?').run(state.info.deleteTimestamp);
+      if (state.info.putTimestamp > info.putTimestamp) prepared(this.db, 'UPDATE account_info SET put_timestamp = ?').run(state.info.putTimestamp);
+      if (state.info.deleteTimestamp > info.deleteTimestamp) prepared(this.db, 'UPDATE account_info SET delete_timestamp = ?').run(state.info.deleteTimestamp);
       this.writeMetadata(mergeMetadata(info.metadata, state.info.metadata));
     });
   }

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import { StorageError } from './errors.ts';
 import { listNames, rangeSql, type ListParams, type Listed } from './listing.ts';
-import { mergeMetadata, openDbFile, transaction, type TimedMetadata } from './db-file.ts';
+import { mergeMetadata, openDbFile, prepared, transaction, type TimedMetadata } from './db-file.ts';
 import { ZERO_TIMESTAMP } from '../common/timestamp.ts';
 
 export interface ObjectRow {
@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS object (
   content_type TEXT NOT NULL, etag TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ix_object_deleted_name ON object (deleted, name);
+-- statsTimestamp's MAX(created_at) after every object update: without it, a scan of the container
+CREATE INDEX IF NOT EXISTS ix_object_created_at ON object (created_at);
 CREATE TABLE IF NOT EXISTS container_info (
   id INTEGER PRIMARY KEY CHECK (id = 1), account TEXT NOT NULL, container TEXT NOT NULL,
   created_at TEXT NOT NULL, put_timestamp TEXT NOT NULL, delete_timestamp TEXT NOT NULL,
@@ -69,17 +71,17 @@ export class ContainerDb {
   }
 
   initialized(): boolean {
-    return this.db.prepare('SELECT 1 FROM container_info').get() !== undefined;
+    return prepared(this.db, 'SELECT 1 FROM container_info').get() !== undefined;
   }
 
   /** Creates the info row if absent (a PUT, a replicated state or an object update may come first). */
   initialize(account: string, container: string, timestamp: string): void {
-    this.db.prepare(`INSERT OR IGNORE INTO container_info VALUES (1, ?, ?, ?, ?, ?, ?, 0, 0, '{}', ?, ?, 0, 0)`)
+    prepared(this.db, `INSERT OR IGNORE INTO container_info VALUES (1, ?, ?, ?, ?, ?, ?, 0, 0, '{}', ?, ?, 0, 0)`)
       .run(account, container, timestamp, ZERO_TIMESTAMP, ZERO_TIMESTAMP, timestamp, ZERO_TIMESTAMP, ZERO_TIMESTAMP);
   }
 
   info(): ContainerInfo {
-    const r = this.db.prepare('SELECT * FROM container_info').get() as Record<string, string & number> | undefined;
+    const r = prepared(this.db, 'SELECT * FROM container_info').get() as Record<string, string & number> | undefined;
     if (!r) throw new StorageError(404, 'container not found');
     return {
       account: r.account, container: r.container, createdAt: r.created_at, putTimestamp: r.put_timestamp,
@@ -101,7 +103,7 @@ export class ContainerDb {
       const info = this.info();
       const wasDeleted = info.putTimestamp === ZERO_TIMESTAMP || this.isDeleted(info);
       if (timestamp > info.putTimestamp) {
-        this.db.prepare('UPDATE container_info SET put_timestamp = ?, status_changed_at = ?').run(timestamp, wasDeleted ? timestamp : info.statusChangedAt);
+        prepared(this.db, 'UPDATE container_info SET put_timestamp = ?, status_changed_at = ?').run(timestamp, wasDeleted ? timestamp : info.statusChangedAt);
       }
       this.writeMetadata(mergeMetadata(info.metadata, metadata));
       return wasDeleted;
@@ -113,7 +115,7 @@ export class ContainerDb {
     transaction(this.db, () => {
       const info = this.info();
       if (info.objectCount > 0) throw new StorageError(409, 'There was a conflict when trying to complete your request.');
-      if (timestamp > info.deleteTimestamp) this.db.prepare('UPDATE container_info SET delete_timestamp = ?, status_changed_at = ?').run(timestamp, timestamp);
+      if (timestamp > info.deleteTimestamp) prepared(this.db, 'UPDATE container_info SET delete_timestamp = ?, status_changed_at = ?').run(timestamp, timestamp);
     });
   }
 
@@ -122,14 +124,14 @@ export class ContainerDb {
   }
 
   private writeMetadata(meta: TimedMetadata): void {
-    this.db.prepare('UPDATE container_info SET metadata = ?').run(JSON.stringify(meta));
+    prepared(this.db, 'UPDATE container_info SET metadata = ?').run(JSON.stringify(meta));
   }
 
   /** Merges object rows, newest created_at per name wins; keeps the stats in step. */
   mergeObjects(rows: ObjectRow[]): void {
     transaction(this.db, () => {
-      const get = this.db.prepare('SELECT created_at, size, deleted FROM object WHERE name = ?');
-      const upsert = this.db.prepare('INSERT OR REPLACE INTO object (name, created_at, size, content_type, etag, deleted) VALUES (?, ?, ?, ?, ?, ?)');
+      const get = prepared(this.db, 'SELECT created_at, size, deleted FROM object WHERE name = ?');
+      const upsert = prepared(this.db, 'INSERT OR REPLACE INTO object (name, created_at, size, content_type, etag, deleted) VALUES (?, ?, ?, ?, ?, ?)');
       let dCount = 0;
       let dBytes = 0;
       for (const row of rows) {
@@ -145,29 +147,29 @@ export class ContainerDb {
         }
         upsert.run(row.name, row.created_at, row.deleted ? 0 : row.size, row.content_type, row.etag, row.deleted ? 1 : 0);
       }
-      if (dCount || dBytes) this.db.prepare('UPDATE container_info SET object_count = object_count + ?, bytes_used = bytes_used + ?').run(dCount, dBytes);
+      if (dCount || dBytes) prepared(this.db, 'UPDATE container_info SET object_count = object_count + ?, bytes_used = bytes_used + ?').run(dCount, dBytes);
     });
   }
 
   getObjectRow(name: string): ObjectRow | undefined {
-    return this.db.prepare('SELECT * FROM object WHERE name = ?').get(name) as ObjectRow | undefined;
+    return prepared(this.db, 'SELECT * FROM object WHERE name = ?').get(name) as ObjectRow | undefined;
   }
 
   listObjects(params: ListParams): Listed<ObjectRow>[] {
     return listNames((q) => {
       const { where, params: args, order } = rangeSql(q);
-      return this.db.prepare(`SELECT * FROM object WHERE deleted = 0 AND ${where} ORDER BY ${order} LIMIT ?`).all(...args, q.limit) as unknown as ObjectRow[];
+      return prepared(this.db, `SELECT * FROM object WHERE deleted = 0 AND ${where} ORDER BY ${order} LIMIT ?`).all(...args, q.limit) as unknown as ObjectRow[];
     }, params);
   }
 
   /** The newest change the stats reflect: lets the account keep the newest stats of any replica. */
   statsTimestamp(info = this.info()): string {
-    const row = this.db.prepare('SELECT MAX(created_at) AS t FROM object').get() as { t: string | null };
+    const row = prepared(this.db, 'SELECT MAX(created_at) AS t FROM object').get() as { t: string | null };
     return [row.t ?? ZERO_TIMESTAMP, info.putTimestamp, info.deleteTimestamp].sort().at(-1)!;
   }
 
   setReported(info: ContainerInfo): void {
-    this.db.prepare('UPDATE container_info SET reported_put_timestamp = ?, reported_delete_timestamp = ?, reported_object_count = ?, reported_bytes_used = ?')
+    prepared(this.db, 'UPDATE container_info SET reported_put_timestamp = ?, reported_delete_timestamp = ?, reported_object_count = ?, reported_bytes_used = ?')
       .run(info.putTimestamp, info.deleteTimestamp, info.objectCount, info.bytesUsed);
   }
 
@@ -176,7 +178,7 @@ export class ContainerDb {
     const md5 = createHash('md5');
     const info = this.info();
     md5.update(JSON.stringify([info.putTimestamp, info.deleteTimestamp, Object.entries(info.metadata).sort()]));
-    for (const row of this.db.prepare('SELECT name, created_at, deleted FROM object ORDER BY name').iterate() as Iterable<ObjectRow>) {
+    for (const row of prepared(this.db, 'SELECT name, created_at, deleted FROM object ORDER BY name').iterate() as Iterable<ObjectRow>) {
       md5.update(`${row.name}\u0000${row.created_at}\u0000${row.deleted}\n`);
     }
     return md5.digest('hex');
@@ -184,7 +186,7 @@ export class ContainerDb {
 
   exportState(): ContainerState {
     const info = this.info();
-    const rows = this.db.prepare('SELECT * FROM object ORDER BY name').all() as unknown as ObjectRow[];
+    const rows = prepared(this.db, 'SELECT * FROM object ORDER BY name').all() as unknown as ObjectRow[];
     return {
       info: { account: info.account, container: info.container, createdAt: info.createdAt, putTimestamp: info.putTimestamp, deleteTimestamp: info.deleteTimestamp, metadata: info.metadata },
       rows,
@@ -196,9 +198,9 @@ export class ContainerDb {
     this.mergeObjects(state.rows);
     transaction(this.db, () => {
       const info = this.info();
-      if (state.info.putTimestamp > info.putTimestamp) this.db.prepare('UPDATE container_info SET put_timestamp = ?').run(state.info.putTimestamp);
-      if (state.info.deleteTimestamp > info.deleteTimestamp) this.db.prepare('UPDATE container_info SET delete_timestamp = ?').run(state.info.deleteTimestamp);
-      if (state.info.createdAt < info.createdAt) this.db.prepare('UPDATE container_info SET created_at = ?').run(state.info.createdAt);
+      if (state.info.putTimestamp > info.putTimestamp) prepared(this.db, 'UPDATE container_info SET put_timestamp = ?').run(state.info.putTimestamp);
+      if (state.info.deleteTimestamp > info.deleteTimestamp) prepared(this.db, 'UPDATE container_info SET delete_timestamp = ?').run(state.info.deleteTimestamp);
+      if (state.info.createdAt < info.createdAt) prepared(this.db, 'UPDATE container_info SET created_at = ?').run(state.info.createdAt);
       this.writeMetadata(mergeMetadata(info.metadata, state.info.metadata));
     });
   }
