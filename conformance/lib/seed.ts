@@ -12,6 +12,7 @@ export interface SeedData {
   altUserId?: string;
   altPassword: string;
   imageId?: string;
+  imageAltId?: string;
   flavorId?: string;
   flavorAltId?: string;
   publicNetworkId?: string;
@@ -23,7 +24,13 @@ const IMAGE = ['image'];
 const COMPUTE = ['compute'];
 const NETWORK = ['network'];
 
-interface Step { service: string; name: string; run: (s: Session, d: SeedData) => Promise<void> }
+interface Step {
+  service: string;
+  /** other services whose suites stand on what this step makes (servers boot from the image, on the network) */
+  neededBy?: string[];
+  name: string;
+  run: (s: Session, d: SeedData) => Promise<void>;
+}
 
 const STEPS: Step[] = [
   {
@@ -79,18 +86,22 @@ const STEPS: Step[] = [
   },
   {
     service: 'image',
-    name: 'upload image conf-image through Glance',
+    neededBy: ['compute', 'volume'],
+    name: 'upload images conf-image and conf-image-alt through Glance',
     async run(s, d) {
-      const res = await call(s, IMAGE, 'POST', '/v2/images', {
-        // raw: Glance inspects uploads, and these bytes are no qcow2.
-        name: 'conf-image', disk_format: 'raw', container_format: 'bare', visibility: 'public',
-      });
-      expectStatus(res, [201], 'POST /v2/images');
-      const id = (res.body as any).id;
-      const bytes = new Uint8Array(1024 * 64).fill(7);
-      const up = await call(s, IMAGE, 'PUT', `/v2/images/${id}/file`, bytes, { 'Content-Type': 'application/octet-stream' });
-      expectStatus(up, [204], 'PUT /v2/images/{id}/file');
-      d.imageId = id;
+      // two images: Tempest's rebuild tests want image_ref_alt to differ from image_ref
+      for (const [name, key] of [['conf-image', 'imageId'], ['conf-image-alt', 'imageAltId']] as const) {
+        const res = await call(s, IMAGE, 'POST', '/v2/images', {
+          // raw: Glance inspects uploads, and these bytes are no qcow2.
+          name, disk_format: 'raw', container_format: 'bare', visibility: 'public',
+        });
+        expectStatus(res, [201], 'POST /v2/images');
+        const id = (res.body as any).id;
+        const bytes = new Uint8Array(1024 * 64).fill(7);
+        const up = await call(s, IMAGE, 'PUT', `/v2/images/${id}/file`, bytes, { 'Content-Type': 'application/octet-stream' });
+        expectStatus(up, [204], 'PUT /v2/images/{id}/file');
+        d[key] = id;
+      }
     },
   },
   {
@@ -106,6 +117,7 @@ const STEPS: Step[] = [
   },
   {
     service: 'network',
+    neededBy: ['compute'],
     name: 'create external network public with subnet and floating IP pool',
     async run(s, d) {
       const net = await call(s, NETWORK, 'POST', '/v2.0/networks', { network: { name: 'public', 'router:external': true, shared: false } });
@@ -134,7 +146,7 @@ export async function seed(sg: Stackgate, services: readonly string[] | 'all'): 
     sessionError = error instanceof Error ? error.message : String(error);
   }
   for (const step of STEPS) {
-    if (services !== 'all' && !services.includes(step.service)) continue;
+    if (services !== 'all' && ![step.service, ...(step.neededBy ?? [])].some((name) => services.includes(name))) continue;
     if (!session) {
       results.push({ suite: 'seed', service: step.service, name: step.name, outcome: 'failed', error: firstLine(`admin token: ${sessionError}`) });
       continue;
