@@ -76,6 +76,8 @@ export interface ServiceApi {
   microversions?: MicroversionSupport;
   /** the catalog URL path suffix after the prefix, e.g. "/v3" */
   catalogSuffix: string;
+  /** false for services guests reach without a catalog (Nova's metadata service), as upstream lists none */
+  inCatalog?: boolean;
   /** further catalog entries at the same URL under other types (Cinder's `volumev3` beside `block-storage`) */
   catalogAliases?: Array<{ type: string; name: string }>;
   /** paths the service also answers at the root of the shared port (Swift's `/info`) */

@@ -84,6 +84,7 @@ export function novaMetadataService(deps: MetadataDeps): ServiceApi {
     port: 8775,
     apiRef: 'compute-metadata',
     catalogSuffix: '',
+    inCatalog: false,
     handlers,
     renderError: renderMetadataError,
   };
