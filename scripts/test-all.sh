@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DEBIAN_FRONTEND=noninteractive
-DEBIAN_PACKAGES=(rabbitmq-server slapd ldap-utils openssl openssh-client python3-openstackclient python3-openstacksdk python3-swiftclient tempest ansible)
+DEBIAN_PACKAGES=(rabbitmq-server slapd ldap-utils openssl openssh-client qemu-utils python3-openstackclient python3-openstacksdk python3-swiftclient tempest ansible)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then

@@ -29,6 +29,8 @@ export interface BlockDriver {
   readVolume(volumeId: string, offset: number, length: number): Promise<Buffer>;
   writeVolume(volumeId: string, offset: number, data: Buffer): Promise<void>;
   stats(): Promise<BackendStats>;
+  /** where a host reaches the volume locally (a file or block device), for connection_info */
+  localPath?(volumeId: string): string;
 }
 
 export const GiB = 1024 ** 3;

@@ -2,12 +2,15 @@
 import type { RequestContext } from '../../platform/http/service-api.ts';
 import type { IdentityEngine } from '../../identity/engine.ts';
 import type { BlockStorage } from './model.ts';
+import type { ImageService } from '../image/image-service.ts';
 import { badRequest } from './errors.ts';
 import { isAdmin } from './policies.ts';
 
 export interface CinderDeps {
   identity: IdentityEngine;
   storage: BlockStorage;
+  /** Glance's service logic, in-process: volumes from images and upload-to-image need it */
+  images?: ImageService;
 }
 
 /** The caller's project: links and ownership always use it, with or without a project in the path. */

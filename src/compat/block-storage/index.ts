@@ -9,6 +9,7 @@ import type { Store } from '../../platform/store/store.ts';
 import { systemClock, type Clock } from '../../platform/clock.ts';
 import type { IdentityEngine } from '../../identity/engine.ts';
 import type { BlockDriver } from '../../backends/block/driver.ts';
+import type { ImageService } from '../image/image-service.ts';
 import { FileBlockDriver } from '../../backends/block/file/file-driver.ts';
 import { openBlockStorage, type BlockStorage } from './model.ts';
 import { renderCinderError } from './errors.ts';
@@ -19,6 +20,11 @@ import { snapshotHandlers } from './snapshots.ts';
 import { volumeTypeHandlers } from './volume-types.ts';
 import { quotaHandlers } from './quotas.ts';
 import { infrastructureHandlers } from './infrastructure.ts';
+import { extensionHandlers } from './extensions.ts';
+import { attachmentHandlers } from './attachments.ts';
+import { backupHandlers } from './backups.ts';
+import { transferHandlers } from './transfers.ts';
+import { messageHandlers } from './messages.ts';
 
 export interface CinderOptions {
   identity: IdentityEngine;
@@ -29,6 +35,8 @@ export interface CinderOptions {
   driver?: BlockDriver;
   /** how long backend work waits before it runs; STACKGATE_BLOCK_STORAGE_DELAY_MS, default 100 */
   settleDelayMs?: number;
+  /** Glance's service logic in this process (volumes from images, upload-to-image) */
+  images?: ImageService;
 }
 
 /** first path segments after /v3/ that name a resource, not a project */
@@ -41,11 +49,18 @@ const RESOURCES = new Set([
 /** stands in for the project id in rewritten project-less paths; never a real project id */
 const NO_PROJECT = '-';
 
-/** `/v3/volumes/...` -> `/v3/-/volumes/...` */
+/** a path no route matches: Cinder's router answers 404 for a resource path with a trailing slash */
+const UNROUTED = `/v3/${NO_PROJECT}/-`;
+
+/** `/v3/volumes/...` -> `/v3/-/volumes/...`; `/v3/<project>/volumes/` -> a path that is 404 */
 export function withProjectSegment(url: string): string {
   const m = /^\/v3\/([^/?]+)(.*)$/s.exec(url);
-  if (!m || !RESOURCES.has(m[1])) return url;
-  return `/v3/${NO_PROJECT}/${m[1]}${m[2]}`;
+  if (!m) return url;
+  const rewritten = RESOURCES.has(m[1]) ? `/v3/${NO_PROJECT}/${m[1]}${m[2]}` : url;
+  const path = rewritten.split('?')[0];
+  // `/v3/<project>/<resource>.../` (the version document `/v3/` keeps its slash)
+  if (/^\/v3\/[^/]+\/.+\/$/.test(path)) return UNROUTED;
+  return rewritten;
 }
 
 export interface CinderService extends ServiceApi {
@@ -60,26 +75,36 @@ export function cinderService(options: CinderOptions): CinderService {
   const driver = options.driver ?? new FileBlockDriver({ root: join(options.dataDir, 'block-storage', 'file') });
   const envDelay = Number(process.env.STACKGATE_BLOCK_STORAGE_DELAY_MS);
   const delay = options.settleDelayMs ?? (Number.isFinite(envDelay) && process.env.STACKGATE_BLOCK_STORAGE_DELAY_MS ? envDelay : 100);
-  const storage = openBlockStorage(options.store, driver, clock, delay);
+  const storage = openBlockStorage(options.store, driver, clock, delay, join(options.dataDir, 'backups'));
   const built = storage.then((s) => {
-    const deps = { identity, storage: s };
+    const deps = { identity, storage: s, images: options.images };
     return {
       ...volumeHandlers(deps),
       ...snapshotHandlers(deps),
       ...volumeTypeHandlers(deps),
       ...quotaHandlers(deps),
       ...infrastructureHandlers(deps),
+      ...extensionHandlers(),
+      ...attachmentHandlers(deps),
+      ...backupHandlers(deps),
+      ...transferHandlers(deps),
+      ...messageHandlers(deps),
     } as Record<string, OperationHandler>;
   });
   const NAMES = [
-    'listVolumes', 'createVolume', 'listVolumesDetail', 'showVolume', 'updateVolume', 'deleteVolume', 'volumeAction',
+    'showVolumeSummary', 'listVolumes', 'createVolume', 'listVolumesDetail', 'showVolume', 'updateVolume', 'deleteVolume', 'volumeAction',
     'listVolumeMetadata', 'createVolumeMetadata', 'replaceVolumeMetadata', 'showVolumeMetadataItem', 'updateVolumeMetadataItem', 'deleteVolumeMetadataItem',
     'listSnapshots', 'createSnapshot', 'listSnapshotsDetail', 'showSnapshot', 'updateSnapshot', 'deleteSnapshot', 'snapshotAction',
     'listSnapshotMetadata', 'createSnapshotMetadata', 'replaceSnapshotMetadata', 'showSnapshotMetadataItem', 'updateSnapshotMetadataItem', 'deleteSnapshotMetadataItem',
     'listVolumeTypes', 'createVolumeType', 'showVolumeType', 'updateVolumeType', 'deleteVolumeType', 'volumeTypeAction', 'listVolumeTypeAccess',
     'listTypeExtraSpecs', 'createTypeExtraSpecs', 'showTypeExtraSpec', 'updateTypeExtraSpec', 'deleteTypeExtraSpec',
     'showQuotaSet', 'updateQuotaSet', 'deleteQuotaSet', 'showDefaultQuotaSet', 'showLimits',
-    'listAvailabilityZones', 'listServices', 'listPools',
+    'listAvailabilityZones', 'listServices', 'listPools', 'listExtensions',
+    'listMessages', 'showMessage', 'deleteMessage',
+    'listTransfers', 'listTransfersDetail', 'createTransfer', 'showTransfer', 'deleteTransfer', 'acceptTransfer',
+    'listVolumeTransfers', 'listVolumeTransfersDetail', 'createVolumeTransfer', 'showVolumeTransfer', 'deleteVolumeTransfer', 'acceptVolumeTransfer',
+    'listBackups', 'listBackupsDetail', 'createBackup', 'showBackup', 'updateBackup', 'deleteBackup', 'restoreBackup', 'backupAction',
+    'listAttachments', 'listAttachmentsDetail', 'createAttachment', 'showAttachment', 'updateAttachment', 'deleteAttachment', 'attachmentAction',
   ];
   const handlers: Record<string, OperationHandler> = { listVersions, showVersionV3 };
   for (const name of NAMES) handlers[name] = async (ctx) => (await built)[name](ctx);

@@ -27,7 +27,9 @@ export function infrastructureHandlers(deps: CinderDeps): Record<string, Operati
       if (atLeast(ctx.microversion, '3.49')) services = services.map((s) => (s.binary === 'cinder-volume' ? { ...s, backend_state: 'up' } : s));
       const host = queryValue(ctx, 'host');
       const binary = queryValue(ctx, 'binary');
-      services = services.filter((s) => (host === undefined || s.host === host) && (binary === undefined || s.binary === binary));
+      // a host filter matches the host and its backends (`host@backend`)
+      const onHost = (h: unknown) => host === undefined || h === host || String(h).startsWith(`${host}@`);
+      services = services.filter((s) => onHost(s.host) && (binary === undefined || s.binary === binary));
       return { status: 200, body: { services } };
     },
     listPools: async (ctx) => {

@@ -4,6 +4,7 @@ import type { Collection, Database, Store } from '../../platform/store/store.ts'
 import type { Clock } from '../../platform/clock.ts';
 import { uuid } from '../../platform/ids.ts';
 import type { BlockDriver } from '../../backends/block/driver.ts';
+import { BackupStore } from '../../backends/block/backup-store.ts';
 
 export interface VolumeRecord {
   [field: string]: unknown;
@@ -26,20 +27,34 @@ export interface VolumeRecord {
   /** Cinder's admin metadata: `readonly`, `attached_mode` */
   admin_metadata: Record<string, string>;
   attachments?: VolumeAttachment[];
+  /** the ids in `attachments`, to find a volume by attachment id */
+  attachment_ids?: string[];
+  /** what Cinder keeps of the image a volume was made from (os-vol-image-meta): string values */
+  volume_image_metadata?: Record<string, string> | null;
   host: string;
   service_uuid: string;
   created_at: number;
   updated_at: number | null;
 }
 
-/** one attachment made through the classic os-attach action */
+/**
+ * One attachment, made by the classic os-attach action (attached at once) or the attachments
+ * API (reserved -> attaching -> attached); see attachments-logic.ts.
+ */
 export interface VolumeAttachment {
   attachment_id: string;
   server_id: string | null;
   host_name: string | null;
   device: string | null;
   mode: string;
-  attached_at: number;
+  /** null until attached */
+  attached_at: number | null;
+  /** absent on classic attachments: attached */
+  attach_status?: string;
+  connector?: Record<string, unknown> | null;
+  connection_info?: Record<string, unknown> | null;
+  project_id?: string;
+  created_at?: number;
 }
 
 export interface SnapshotRecord {
@@ -56,6 +71,58 @@ export interface SnapshotRecord {
   metadata: Record<string, string>;
   created_at: number;
   updated_at: number | null;
+}
+
+export interface BackupRecord {
+  [field: string]: unknown;
+  id: string;
+  project_id: string;
+  user_id: string;
+  volume_id: string;
+  snapshot_id: string | null;
+  name: string | null;
+  description: string | null;
+  status: string;
+  size: number;
+  object_count: number;
+  container: string | null;
+  availability_zone: string;
+  is_incremental: boolean;
+  parent_id: string | null;
+  fail_reason: string | null;
+  metadata: Record<string, string>;
+  data_timestamp: number;
+  created_at: number;
+  updated_at: number | null;
+}
+
+export interface TransferRecord {
+  [field: string]: unknown;
+  id: string;
+  volume_id: string;
+  name: string | null;
+  /** the project giving the volume away */
+  source_project_id: string;
+  /** hex sha256 of salt + auth key; the key itself is shown once, at create */
+  salt: string;
+  crypt_hash: string;
+  no_snapshots: boolean;
+  created_at: number;
+}
+
+/** a user message: why an asynchronous request failed (3.3) */
+export interface MessageRecord {
+  [field: string]: unknown;
+  id: string;
+  project_id: string;
+  request_id: string;
+  message_level: string;
+  event_id: string;
+  resource_type: string;
+  resource_uuid: string | null;
+  user_message: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface VolumeTypeRecord {
@@ -87,18 +154,25 @@ export interface BlockStorage {
   snapshots: Collection<SnapshotRecord>;
   types: Collection<VolumeTypeRecord>;
   quotas: Collection<QuotaRecord>;
+  backups: Collection<BackupRecord>;
+  transfers: Collection<TransferRecord>;
+  messages: Collection<MessageRecord>;
+  /** where backups keep their chunks (`<dataDir>/backups`) */
+  backupStore: BackupStore;
   driver: BlockDriver;
   clock: Clock;
   /** how long the "backend" takes before a creating/deleting/extending resource settles */
   settleDelayMs: number;
   /** the volume service's uuid, as `service_uuid` shows it */
   serviceUuid: string;
+  /** the local path of a volume on its backend, for connection_info */
+  devicePath: (volumeId: string) => string | undefined;
   /** work started in the background (driver calls), awaited on close */
   pending: Set<Promise<void>>;
   closed: boolean;
 }
 
-export async function openBlockStorage(store: Store, driver: BlockDriver, clock: Clock, settleDelayMs: number): Promise<BlockStorage> {
+export async function openBlockStorage(store: Store, driver: BlockDriver, clock: Clock, settleDelayMs: number, backupRoot: string): Promise<BlockStorage> {
   const db = await store.database('block_storage');
   const storage: BlockStorage = {
     db,
@@ -106,10 +180,15 @@ export async function openBlockStorage(store: Store, driver: BlockDriver, clock:
     snapshots: db.collection<SnapshotRecord>('snapshots', { indexes: [['project_id'], ['volume_id']] }),
     types: db.collection<VolumeTypeRecord>('volume_types', { unique: [['name']] }),
     quotas: db.collection<QuotaRecord>('quotas'),
+    backups: db.collection<BackupRecord>('backups', { indexes: [['project_id'], ['volume_id']] }),
+    messages: db.collection<MessageRecord>('messages', { indexes: [['project_id']] }),
+    transfers: db.collection<TransferRecord>('transfers', { indexes: [['source_project_id']], unique: [['volume_id']] }),
+    backupStore: new BackupStore(backupRoot),
     driver,
     clock,
     settleDelayMs,
     serviceUuid: uuid(),
+    devicePath: (volumeId) => driver.localPath?.(volumeId),
     pending: new Set(),
     closed: false,
   };

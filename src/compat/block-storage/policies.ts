@@ -29,6 +29,11 @@ export const CINDER_DEFAULT_RULES: readonly PolicyRuleDefault[] = [
     'volume_extension:volume_actions:roll_detaching', 'volume_extension:volume_actions:initialize_connection',
     'volume_extension:volume_actions:terminate_connection',
     'volume:attachment_create', 'volume:attachment_update', 'volume:attachment_delete', 'volume:attachment_complete',
+    'volume:multiattach_bootable_volume', 'volume_extension:volume_actions:upload_image',
+    'snapshot_extension:snapshot_actions:update_snapshot_status',
+    'backup:create', 'backup:delete', 'backup:update', 'backup:restore',
+    'volume:create_transfer', 'volume:accept_transfer', 'volume:delete_transfer', 'message:delete',
+    'volume_extension:volume_image_metadata:set', 'volume_extension:volume_image_metadata:remove',
   ]),
   ...each(READER, [
     'volume:get', 'volume:get_all', 'volume:get_volume_metadata', 'volume:get_snapshot', 'volume:get_all_snapshots',
@@ -36,6 +41,8 @@ export const CINDER_DEFAULT_RULES: readonly PolicyRuleDefault[] = [
     'volume_extension:volume_type_access', 'volume_extension:type_get', 'volume_extension:type_get_all',
     'volume_extension:types_extra_specs:index', 'volume_extension:types_extra_specs:show', 'volume_extension:quotas:show',
     'limits_extension:used_limits', 'volume_extension:availability_zone_list', 'volume_extension:default_get',
+    'volume_extension:volume_image_metadata:show', 'backup:get', 'backup:get_all', 'volume:get_transfer', 'volume:get_all_transfers',
+    'message:get', 'message:get_all',
   ]),
   ...each(ADMIN, [
     'volume_extension:volume_host_attribute', 'volume_extension:volume_mig_status_attribute', 'volume:get_all_attachments_admin',
@@ -48,6 +55,9 @@ export const CINDER_DEFAULT_RULES: readonly PolicyRuleDefault[] = [
     'volume_extension:quotas:update', 'volume_extension:quotas:delete', 'volume_extension:services:index',
     'volume_extension:services:update', 'scheduler_extension:scheduler_stats:get_pools', 'volume:get_all_admin',
     'volume_extension:default_set_or_update', 'volume_extension:default_unset',
+    'volume_extension:volume_actions:upload_public',
+    'volume_extension:backup_admin_actions:reset_status', 'volume_extension:backup_admin_actions:force_delete',
+    'backup:backup-import', 'backup:export-import', 'backup:backup_project_attribute',
   ]),
 ];
 

@@ -85,7 +85,10 @@ export function snapshotHandlers(deps: CinderDeps): Record<string, OperationHand
   async function create(ctx: RequestContext): Promise<ApiResponse> {
     const body = entity(ctx, 'snapshot');
     const volumeId = body.volume_id;
-    if (typeof volumeId !== 'string' || !volumeId) throw fieldError('volume_id', volumeId ?? null, `'volume_id' is a required property`);
+    if (!('volume_id' in body)) throw fieldError('snapshot', body, `'volume_id' is a required property`);
+    // upstream's schema lets null through, and the volume lookup then fails
+    if (volumeId === null) throw volumeNotFound('None');
+    if (typeof volumeId !== 'string' || !volumeId) throw fieldError('volume_id', volumeId, `${JSON.stringify(volumeId)} is not of type 'string'`);
     const force = body.force === undefined ? false : asBoolean(body.force);
     if (force === undefined) throw invalidInput(`Invalid value '${String(body.force)}' for force.`);
     const name = optionalString(body, 'name') ?? optionalString(body, 'display_name') ?? null;
@@ -114,7 +117,8 @@ export function snapshotHandlers(deps: CinderDeps): Record<string, OperationHand
       }
       await storage.snapshots.update(snapshot.id, { status, progress: status === 'available' ? '100%' : '0%', updated_at: storage.clock.now() });
     });
-    return { status: 202, body: { snapshot: snapshotView(ctx, snapshot, extended(ctx)) } };
+    // upstream adds the extended attributes in show and detail only
+    return { status: 202, body: { snapshot: snapshotView(ctx, snapshot, false) } };
   }
 
   async function update(ctx: RequestContext): Promise<ApiResponse> {
@@ -130,7 +134,7 @@ export function snapshotHandlers(deps: CinderDeps): Record<string, OperationHand
     const description = 'description' in body ? optionalString(body, 'description') : optionalString(body, 'display_description');
     if (description !== undefined) changes.description = description;
     const updated = (await storage.snapshots.update(snapshot.id, changes))!;
-    return { status: 200, body: { snapshot: snapshotView(ctx, updated, extended(ctx)) } };
+    return { status: 200, body: { snapshot: snapshotView(ctx, updated, false) } };
   }
 
   function startDelete(snapshot: SnapshotRecord): Promise<unknown> {
@@ -166,6 +170,21 @@ export function snapshotHandlers(deps: CinderDeps): Record<string, OperationHand
       const status = (args as Record<string, unknown> | null)?.status;
       if (typeof status !== 'string' || !RESET_STATUSES.has(status.toLowerCase())) throw invalidInput('Must specify a valid status');
       await storage.snapshots.update(snapshot.id, { status: status.toLowerCase(), updated_at: storage.clock.now() });
+      return { status: 202 };
+    }
+    if (name === 'os-update_snapshot_status') {
+      // Nova's assisted snapshots report their progress here
+      const snapshot = await loadSnapshot(ctx, 'snapshot_extension:snapshot_actions:update_snapshot_status');
+      const a = (args ?? {}) as Record<string, unknown>;
+      const allowed: Record<string, string[]> = { creating: ['creating', 'available', 'error'], deleting: ['deleting', 'error_deleting'] };
+      if (typeof a.status !== 'string') throw invalidInput("'status' must be specified.");
+      if (!allowed[snapshot.status]) throw invalidSnapshot(`Snapshot status ${snapshot.status} not allowed for update_snapshot_status`);
+      if (!allowed[snapshot.status].includes(a.status)) {
+        throw invalidSnapshot(`Provided snapshot status ${a.status} not allowed for snapshot with status ${snapshot.status}.`);
+      }
+      const changes: Partial<SnapshotRecord> = { status: a.status, updated_at: storage.clock.now() };
+      if (a.progress !== undefined) changes.progress = String(a.progress);
+      await storage.snapshots.update(snapshot.id, changes);
       return { status: 202 };
     }
     if (name === 'os-force_delete') {

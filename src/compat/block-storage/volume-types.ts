@@ -25,12 +25,13 @@ export async function resolveType(deps: CinderDeps, ctx: RequestContext, ref: st
   return type;
 }
 
-function typeView(deps: CinderDeps, ctx: RequestContext, t: VolumeTypeRecord): Record<string, unknown> {
+/** `created`: the body of POST, which upstream renders without qos_specs_id */
+function typeView(deps: CinderDeps, ctx: RequestContext, t: VolumeTypeRecord, created = false): Record<string, unknown> {
   const body: Record<string, unknown> = {
     id: t.id, name: t.name, description: t.description, is_public: t.is_public, 'os-volume-type-access:is_public': t.is_public,
   };
   if (allows(deps.identity, ctx, 'volume_extension:access_types_extra_specs', {})) body.extra_specs = t.extra_specs;
-  if (allows(deps.identity, ctx, 'volume_extension:access_types_qos_specs_id', {})) body.qos_specs_id = null;
+  if (!created && allows(deps.identity, ctx, 'volume_extension:access_types_qos_specs_id', {})) body.qos_specs_id = t.qos_specs_id ?? null;
   return body;
 }
 
@@ -89,7 +90,7 @@ export function volumeTypeHandlers(deps: CinderDeps): Record<string, OperationHa
       if (error instanceof DuplicateKeyError) throw conflict(`Volume Type ${record.name} already exists.`);
       throw error;
     }
-    return { status: 200, body: { volume_type: typeView(deps, ctx, record) } };
+    return { status: 200, body: { volume_type: typeView(deps, ctx, record, true) } };
   }
 
   async function update(ctx: RequestContext): Promise<ApiResponse> {
@@ -121,7 +122,9 @@ export function volumeTypeHandlers(deps: CinderDeps): Record<string, OperationHa
       if (error instanceof DuplicateKeyError) throw conflict(`Volume Type ${changes.name} already exists.`);
       throw error;
     }
-    return { status: 200, body: { volume_type: typeView(deps, ctx, updated!) } };
+    // upstream's update answers with the plain type: no access flag, no qos_specs_id
+    const t = updated!;
+    return { status: 200, body: { volume_type: { id: t.id, name: t.name, description: t.description, is_public: t.is_public, extra_specs: t.extra_specs } } };
   }
 
   async function remove(ctx: RequestContext): Promise<ApiResponse> {

@@ -10,12 +10,14 @@ import { selfLinks, type CinderDeps } from './context.ts';
 export interface ViewerRights {
   admin: boolean;
   tenantAttribute: boolean;
+  imageMetadata: boolean;
 }
 
 export function viewerRights(deps: CinderDeps, ctx: RequestContext): ViewerRights {
   return {
     admin: allows(deps.identity, ctx, 'context_is_admin', {}),
     tenantAttribute: allows(deps.identity, ctx, 'volume_extension:volume_tenant_attribute', { project_id: ctx.auth?.projectId }),
+    imageMetadata: allows(deps.identity, ctx, 'volume_extension:volume_image_metadata:show', { project_id: ctx.auth?.projectId }),
   };
 }
 
@@ -28,7 +30,13 @@ function shownMetadata(v: VolumeRecord): Record<string, string> {
   return { ...v.metadata, ...v.admin_metadata };
 }
 
-export function volumeDetail(ctx: RequestContext, v: VolumeRecord, type: VolumeTypeRecord | undefined, rights: ViewerRights): Record<string, unknown> {
+/**
+ * `bare`: the body create and update return, which upstream builds without the controller
+ * extensions (tenant, host and migration attributes, image metadata) that show and detail add.
+ */
+export function volumeDetail(
+  ctx: RequestContext, v: VolumeRecord, type: VolumeTypeRecord | undefined, rights: ViewerRights, bare = false,
+): Record<string, unknown> {
   const mv = ctx.microversion;
   const body: Record<string, unknown> = {
     id: v.id,
@@ -39,7 +47,8 @@ export function volumeDetail(ctx: RequestContext, v: VolumeRecord, type: VolumeT
     availability_zone: v.availability_zone,
     created_at: cinderTime(v.created_at),
     updated_at: cinderTime(v.updated_at),
-    attachments: (v.attachments ?? []).map((a) => ({
+    // only attachments that completed show in the volume; reserved ones are in /attachments
+    attachments: (v.attachments ?? []).filter((a) => (a.attach_status ?? 'attached') === 'attached').map((a) => ({
       id: v.id, attachment_id: a.attachment_id, volume_id: v.id, server_id: a.server_id, host_name: a.host_name,
       device: a.device, attached_at: cinderTime(a.attached_at),
     })),
@@ -55,8 +64,9 @@ export function volumeDetail(ctx: RequestContext, v: VolumeRecord, type: VolumeT
     replication_status: null,
     consistencygroup_id: null,
   };
-  if (rights.tenantAttribute) body['os-vol-tenant-attr:tenant_id'] = v.project_id;
-  if (rights.admin) {
+  if (!bare && rights.tenantAttribute) body['os-vol-tenant-attr:tenant_id'] = v.project_id;
+  if (!bare && rights.imageMetadata && v.volume_image_metadata) body.volume_image_metadata = { ...v.volume_image_metadata };
+  if (!bare && rights.admin) {
     body['os-vol-host-attr:host'] = v.host;
     body['os-vol-mig-status-attr:migstat'] = v.migration_status;
     body['os-vol-mig-status-attr:name_id'] = null;

@@ -6,7 +6,7 @@ import type { ApiResponse, OperationHandler, RequestContext } from '../../platfo
 import { atLeast } from '../../platform/http/microversion.ts';
 import { MarkerNotFoundError, type Filter } from '../../platform/store/store.ts';
 import { uuid } from '../../platform/ids.ts';
-import { AVAILABILITY_ZONE, HOST, inBackground, type VolumeRecord, type VolumeTypeRecord } from './model.ts';
+import { AVAILABILITY_ZONE, HOST, cinderTime, inBackground, type BackupRecord, type VolumeRecord, type VolumeTypeRecord } from './model.ts';
 import { authorize } from './policies.ts';
 import {
   asBoolean, asInteger, callerIsAdmin, entity, fieldError, optionalString, projectOf, projectUrl, validMetadata, type CinderDeps,
@@ -18,6 +18,13 @@ import { checkQuota } from './quotas.ts';
 import { defaultType, resolveType } from './volume-types.ts';
 import { metadataHandlers } from './metadata.ts';
 import { ATTACH_ACTIONS, runAttachAction } from './attach-actions.ts';
+import {
+  asImageCaller, checkImageFits, copyImageToVolume, imageForVolume, imageMetadataOf, parseUploadRequest, volumeImageData,
+} from './image-transfer.ts';
+import type { ImageRecord } from '../image/model.ts';
+import { GiB } from '../../backends/block/driver.ts';
+import { MESSAGE_EVENTS, recordMessage } from './messages.ts';
+import { backendMatches } from './scheduler.ts';
 
 const SORT_FIELDS: Record<string, string> = {
   id: 'id', name: 'name', display_name: 'name', status: 'status', size: 'size', created_at: 'created_at',
@@ -31,6 +38,8 @@ const RESET_STATUSES = new Set([
   'reserved', 'error_extending', 'extending', 'downloading', 'uploading', 'retyping', 'backing-up', 'restoring-backup',
   'error_restoring', 'error_managing', 'awaiting-transfer',
 ]);
+/** volume_image_metadata keys that describe the source image itself, not properties to pass on */
+const IMAGE_CORE_KEYS = new Set(['image_id', 'image_name', 'checksum', 'container_format', 'disk_format', 'min_disk', 'min_ram', 'size']);
 const DELETABLE = new Set(['available', 'error', 'error_restoring', 'error_extending', 'error_managing']);
 
 export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandler> {
@@ -45,9 +54,9 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
     return volume;
   }
 
-  async function render(ctx: RequestContext, volume: VolumeRecord): Promise<Record<string, unknown>> {
+  async function render(ctx: RequestContext, volume: VolumeRecord, bare = false): Promise<Record<string, unknown>> {
     const type = await storage.types.get(volume.volume_type_id);
-    return volumeDetail(ctx, volume, type, viewerRights(deps, ctx));
+    return volumeDetail(ctx, volume, type, viewerRights(deps, ctx), bare);
   }
 
   async function list(ctx: RequestContext, detailed: boolean): Promise<ApiResponse> {
@@ -100,8 +109,6 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
     const metadata = body.metadata === undefined || body.metadata === null ? {} : validMetadata(body.metadata);
     const az = optionalString(body, 'availability_zone') ?? AVAILABILITY_ZONE;
     if (az !== AVAILABILITY_ZONE) throw badRequest(`Availability zone '${az}' is invalid.`);
-    if (body.imageRef !== undefined && body.imageRef !== null) throw badRequest('Creating a volume from an image is not supported yet by this cloud.');
-    if (body.backup_id !== undefined && body.backup_id !== null) throw badRequest('Creating a volume from a backup is not supported yet by this cloud.');
     let size: number | undefined;
     if (body.size !== undefined && body.size !== null) {
       size = asInteger(body.size);
@@ -138,6 +145,24 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
         throw invalidInput(`Volume size '${size}'GB cannot be smaller than original volume size ${sourceVolume.size}GB. They must be >= original volume size.`);
       }
     }
+    const backupId = atLeast(ctx.microversion, '3.47') ? optionalString(body, 'backup_id') : undefined;
+    let backup: BackupRecord | undefined;
+    if (backupId && !sourceSnapshot && !sourceVolume) {
+      backup = await storage.backups.get(backupId);
+      if (!backup || (backup.project_id !== project && !callerIsAdmin(deps, ctx))) throw notFound(`Backup ${backupId} could not be found.`);
+      if (backup.status !== 'available') throw badRequest(`Invalid backup: Backup status must be available`);
+      size ??= backup.size;
+      if (size < backup.size) throw invalidInput(`Volume size ${size}GB cannot be smaller than the backup size ${backup.size}GB.`);
+    }
+    const imageRef = optionalString(body, 'imageRef') ?? optionalString(body, 'image_id');
+    let image: ImageRecord | undefined;
+    if (imageRef && !sourceSnapshot && !sourceVolume && !backup) {
+      authorize(identity, ctx, 'volume:create_from_image');
+      if (!deps.images) throw badRequest('Creating a volume from an image needs the image service, which this process does not run.');
+      image = await imageForVolume(deps.images, ctx, imageRef);
+      size ??= Math.max(1, image.min_disk, Math.ceil(Math.max(image.size ?? 0, image.virtual_size ?? 0) / GiB));
+      checkImageFits(image, size);
+    }
     if (size === undefined) throw invalidInput(`Volume size '${String(body.size ?? null)}' must be an integer and greater than 0`);
 
     const typeRef = optionalString(body, 'volume_type');
@@ -159,14 +184,16 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
       migration_status: null,
       size,
       availability_zone: az,
-      bootable: sourceVolume?.bootable ?? false,
-      multiattach,
+      bootable: image ? true : (sourceVolume?.bootable ?? false),
+      // a volume type with the multiattach extra spec makes its volumes multiattach
+      multiattach: multiattach || /^<is>\s*true$/i.test(type.extra_specs.multiattach ?? ''),
       volume_type_id: type.id,
       snapshot_id: sourceSnapshot?.id ?? null,
       source_volid: sourceSnapshot ? null : (sourceVolume?.id ?? null),
       metadata,
       admin_metadata: {},
       attachments: [],
+      volume_image_metadata: image ? imageMetadataOf(image) : (sourceVolume?.volume_image_metadata ?? null),
       host: `${HOST}@${storage.driver.name}#${storage.driver.name}`,
       service_uuid: storage.serviceUuid,
       created_at: now,
@@ -174,18 +201,40 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
     };
     const inserted = await storage.volumes.insert(volume);
     const finalSize = size;
+    const requestId = ctx.requestId;
     inBackground(storage, async () => {
       let status = 'available';
+      const fail = (event: { event_id: string; user_message: string }) =>
+        recordMessage(storage, project, requestId, { type: 'VOLUME', id: volume.id }, event).catch(() => undefined);
+      // the scheduler's capabilities filter: a new volume needs a backend its type's specs match
+      if (!sourceSnapshot && !sourceVolume && !backendMatches(type.extra_specs, await storage.driver.stats())) {
+        await storage.volumes.update(volume.id, { status: 'error', updated_at: storage.clock.now() });
+        await fail(MESSAGE_EVENTS.noValidBackend);
+        return;
+      }
       try {
         if (sourceSnapshot) await storage.driver.createVolumeFromSnapshot(sourceSnapshot.id, volume.id, finalSize);
         else if (sourceVolume) await storage.driver.cloneVolume(sourceVolume.id, volume.id, finalSize);
-        else await storage.driver.createVolume(volume.id, finalSize);
+        else if (backup) {
+          await storage.driver.createVolume(volume.id, finalSize);
+          await storage.backups.update(backup.id, { status: 'restoring' });
+          try {
+            await storage.backupStore.restore(storage.driver, backup.id, volume.id, true);
+          } finally {
+            await storage.backups.update(backup.id, { status: 'available', updated_at: storage.clock.now() });
+          }
+        } else if (image && deps.images) {
+          await storage.driver.createVolume(volume.id, finalSize);
+          await storage.volumes.update(volume.id, { status: 'downloading', updated_at: storage.clock.now() });
+          await copyImageToVolume(storage.driver, deps.images, image, volume.id);
+        } else await storage.driver.createVolume(volume.id, finalSize);
       } catch {
         status = 'error';
+        await fail(image ? MESSAGE_EVENTS.imageCopyFailed : MESSAGE_EVENTS.createFailed);
       }
       await storage.volumes.update(volume.id, { status, updated_at: storage.clock.now() });
     });
-    return { status: 202, body: { volume: volumeDetail(ctx, inserted, type, viewerRights(deps, ctx)) } };
+    return { status: 202, body: { volume: volumeDetail(ctx, inserted, type, viewerRights(deps, ctx), true) } };
   }
 
   async function update(ctx: RequestContext): Promise<ApiResponse> {
@@ -201,7 +250,8 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
     if (description !== undefined) changes.description = description;
     if (body.metadata !== undefined) changes.metadata = validMetadata(body.metadata);
     const updated = (await storage.volumes.update(volume.id, changes))!;
-    return { status: 200, body: { volume: await render(ctx, updated) } };
+    // like create, update answers without the show/detail extension attributes
+    return { status: 200, body: { volume: await render(ctx, updated, true) } };
   }
 
   /** deletes the volume (and with `cascade` its snapshots) in the background */
@@ -287,6 +337,11 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
         await storage.volumes.update(volume.id, changes);
         return { status: 202 };
       }
+      case 'os-volume_upload_image': return uploadToImage(ctx, id, args);
+      case 'os-set_image_metadata':
+      case 'os-unset_image_metadata':
+      case 'os-show_image_metadata': return imageMetadataAction(ctx, id, name, args);
+      case 'os-retype': return retype(ctx, id, args);
       case 'os-force_delete': {
         const volume = await loadVolume(ctx, id, 'volume_extension:volume_admin_actions:force_delete');
         await startDelete(volume, false);
@@ -297,6 +352,130 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
         await loadVolume(ctx, id, 'volume:get');
         throw badRequest(`There is no such action: ${name}`);
     }
+  }
+
+  /** os-set/unset/show_image_metadata: the volume's copy of its image's metadata */
+  async function imageMetadataAction(ctx: RequestContext, id: string, name: string, rawArgs: unknown): Promise<ApiResponse> {
+    const args = (rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? rawArgs : {}) as Record<string, unknown>;
+    if (name === 'os-show_image_metadata') {
+      const volume = await loadVolume(ctx, id, 'volume_extension:volume_image_metadata:show');
+      return { status: 200, body: { metadata: { ...(volume.volume_image_metadata ?? {}) } } };
+    }
+    const rule = name === 'os-set_image_metadata' ? 'volume_extension:volume_image_metadata:set' : 'volume_extension:volume_image_metadata:remove';
+    const volume = await loadVolume(ctx, id, rule);
+    if (!['available', 'in-use'].includes(volume.status)) {
+      throw invalidVolume(`Volume ${volume.id} status must be available or in-use, but current status is: ${volume.status}.`);
+    }
+    const current = { ...(volume.volume_image_metadata ?? {}) };
+    if (name === 'os-set_image_metadata') {
+      const metadata = validMetadata(args.metadata);
+      const updated = { ...current, ...metadata };
+      await storage.volumes.update(volume.id, { volume_image_metadata: updated, updated_at: storage.clock.now() });
+      return { status: 200, body: { metadata: updated } };
+    }
+    const key = args.key;
+    if (typeof key !== 'string' || !key) throw fieldError('key', key ?? null, `${JSON.stringify(key ?? null)} is not of type 'string'`);
+    if (!(key in current)) throw notFound(`Glance metadata for volume ${volume.id} cannot be found.`);
+    delete current[key];
+    await storage.volumes.update(volume.id, { volume_image_metadata: current, updated_at: storage.clock.now() });
+    return { status: 200 };
+  }
+
+  /** os-retype: every type lands on this backend, so a retype never migrates data */
+  async function retype(ctx: RequestContext, id: string, rawArgs: unknown): Promise<ApiResponse> {
+    const volume = await loadVolume(ctx, id, 'volume:retype');
+    const args = (rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? rawArgs : {}) as Record<string, unknown>;
+    if (typeof args.new_type !== 'string' || !args.new_type) throw fieldError('new_type', args.new_type ?? null, "'new_type' is a required property");
+    const policy = args.migration_policy ?? 'never';
+    if (policy !== 'never' && policy !== 'on-demand') throw invalidInput(`Invalid value for migration_policy: ${String(policy)}`);
+    if (!['available', 'in-use'].includes(volume.status)) {
+      throw invalidVolume(`Volume ${volume.id} status must be available or in-use, but current status is: ${volume.status}.`);
+    }
+    const target = await resolveType(deps, ctx, args.new_type);
+    if (target.id === volume.volume_type_id) throw invalidInput('Retype requested to the same volume type.');
+    const current = (await storage.types.get(volume.volume_type_id)) ?? (await defaultType(deps));
+    // volumes of a multiattach type must stay multiattach while attached to several servers
+    const targetMulti = /^<is>\s*true$/i.test(target.extra_specs.multiattach ?? '');
+    if (!targetMulti && volume.multiattach && (volume.attachments ?? []).length > 1) {
+      throw invalidInput('Volume is attached to more than one server; it cannot be retyped to a type without multiattach.');
+    }
+    // multiattach that came from the old type goes with it; one asked for at create stays
+    const fromOldType = /^<is>\s*true$/i.test(current.extra_specs.multiattach ?? '');
+    const multiattach = targetMulti || (volume.multiattach && !fromOldType);
+    const settled = volume.status;
+    await storage.volumes.update(volume.id, { status: 'retyping', updated_at: storage.clock.now() });
+    inBackground(storage, async () => {
+      await storage.volumes.update(volume.id, {
+        status: settled, volume_type_id: target.id, multiattach, updated_at: storage.clock.now(),
+      });
+    });
+    return { status: 202 };
+  }
+
+  /** os-volume_upload_image: a new Glance image (queued at once) filled from the volume in the background */
+  async function uploadToImage(ctx: RequestContext, id: string, rawArgs: unknown): Promise<ApiResponse> {
+    const volume = await loadVolume(ctx, id, 'volume_extension:volume_actions:upload_image');
+    const args = (rawArgs && typeof rawArgs === 'object' && !Array.isArray(rawArgs) ? rawArgs : {}) as Record<string, unknown>;
+    const request = parseUploadRequest(args);
+    if (request.visibility === 'public') authorize(identity, ctx, 'volume_extension:volume_actions:upload_public', { project_id: volume.project_id });
+    const force = args.force === undefined ? false : asBoolean(args.force);
+    if (force === undefined) throw invalidInput(`Invalid value for 'force': ${JSON.stringify(args.force)}`);
+    if (!(volume.status === 'available' || (force && volume.status === 'in-use'))) {
+      throw invalidVolume(`Volume ${volume.id} status must be available${force ? ' or in-use' : ''}, but current status is: ${volume.status}.`);
+    }
+    const images = deps.images;
+    if (!images) throw badRequest('Uploading a volume to an image needs the image service, which this process does not run.');
+    const glanceCtx = asImageCaller(ctx);
+    // the image keeps what the volume knew of its own source image, without the bookkeeping keys
+    const inherited: Record<string, string> = {};
+    for (const [key, value] of Object.entries(volume.volume_image_metadata ?? {})) {
+      if (!IMAGE_CORE_KEYS.has(key)) inherited[key] = value;
+    }
+    const image = await images.create(glanceCtx, {
+      ...inherited,
+      name: request.imageName, disk_format: request.diskFormat, container_format: request.containerFormat,
+      visibility: request.visibility, protected: request.protected,
+    });
+    const settled = volume.status;
+    const now = storage.clock.now();
+    await storage.volumes.update(volume.id, { status: 'uploading', updated_at: now });
+    inBackground(storage, async () => {
+      try {
+        const { data, cleanup } = await volumeImageData(storage.driver, volume.id, volume.size, request.diskFormat);
+        try {
+          await images.upload(glanceCtx, image.id, data);
+        } finally {
+          await cleanup();
+        }
+      } catch {
+        await images.delete(glanceCtx, image.id).catch(() => undefined);
+      }
+      await storage.volumes.update(volume.id, { status: settled, updated_at: storage.clock.now() });
+    });
+    const type = await storage.types.get(volume.volume_type_id);
+    return {
+      status: 202,
+      body: {
+        'os-volume_upload_image': {
+          id: volume.id,
+          updated_at: cinderTime(now),
+          status: 'uploading',
+          display_description: volume.description,
+          size: volume.size,
+          volume_type: type ? {
+            id: type.id, name: type.name, description: type.description, is_public: type.is_public,
+            extra_specs: type.extra_specs, qos_specs_id: null, created_at: cinderTime(type.created_at),
+            updated_at: null, deleted: false, deleted_at: null,
+          } : null,
+          image_id: image.id,
+          container_format: request.containerFormat,
+          disk_format: request.diskFormat,
+          image_name: request.imageName,
+          visibility: request.visibility,
+          protected: request.protected,
+        },
+      },
+    };
   }
 
   async function extend(ctx: RequestContext, id: string, args: unknown): Promise<ApiResponse> {
@@ -329,7 +508,32 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
     return { status: 202 };
   }
 
+  async function summary(ctx: RequestContext): Promise<ApiResponse> {
+    if (!atLeast(ctx.microversion, '3.12')) throw notFound('The resource could not be found.');
+    authorize(identity, ctx, 'volume:get_all');
+    const allTenants = queryValue(ctx, 'all_tenants');
+    const everyone = callerIsAdmin(deps, ctx) && allTenants !== undefined && parseBool(allTenants, 'all_tenants');
+    const volumes = await storage.volumes.find(everyone ? {} : { project_id: projectOf(ctx) });
+    const body: Record<string, unknown> = {
+      total_size: volumes.reduce((sum, v) => sum + v.size, 0),
+      total_count: volumes.length,
+    };
+    if (atLeast(ctx.microversion, '3.36')) {
+      // every metadata key with the values it has across the volumes
+      const metadata: Record<string, string[]> = {};
+      for (const v of volumes) {
+        for (const [k, value] of Object.entries(v.metadata)) {
+          metadata[k] ??= [];
+          if (!metadata[k].includes(value)) metadata[k].push(value);
+        }
+      }
+      body.metadata = metadata;
+    }
+    return { status: 200, body: { 'volume-summary': body } };
+  }
+
   return {
+    showVolumeSummary: summary,
     listVolumes: (ctx) => list(ctx, false),
     listVolumesDetail: (ctx) => list(ctx, true),
     createVolume: create,

@@ -29,6 +29,10 @@ export class FileBlockDriver implements BlockDriver {
     return join(this.root, 'volumes', `volume-${safe(volumeId)}`);
   }
 
+  localPath(volumeId: string): string {
+    return this.volumePath(volumeId);
+  }
+
   snapshotPath(snapshotId: string): string {
     return join(this.root, 'snapshots', `snapshot-${safe(snapshotId)}`);
   }
@@ -93,7 +97,7 @@ export class FileBlockDriver implements BlockDriver {
       totalCapacityGb: Math.floor((fs.blocks * fs.bsize) / GiB),
       freeCapacityGb: Math.floor((fs.bavail * fs.bsize) / GiB),
       storageProtocol: 'file',
-      vendorName: 'stackgate',
+      vendorName: 'Open Source',
       driverVersion: '1.0.0',
     };
   }
