@@ -13,10 +13,13 @@ import { placementService } from '../compat/placement/index.ts';
 import { glanceService, openImageService } from '../compat/image/index.ts';
 import { neutronService } from '../compat/network/index.ts';
 import { novaService } from '../compat/compute/index.ts';
+import { ComputeCell } from '../compat/compute/agents/cell.ts';
+import { EngineClient } from '../compat/compute/agents/engine-client.ts';
 import { swiftService } from '../compat/object-store/index.ts';
 import { startExpirer } from '../compat/object-store/expirer.ts';
 import { openObjectStorage } from './object-storage.ts';
 import { cinderService } from '../compat/block-storage/index.ts';
+import { novaMetadataService } from '../compat/compute/metadata-service/index.ts';
 
 export interface Runtime {
   config: Config;
@@ -25,20 +28,37 @@ export interface Runtime {
   bus: Bus;
   identity: IdentityEngine;
   services: ServiceApi[];
+  /** Nova's conductor, scheduler and compute agents of this process (started by role or on first use) */
+  compute: ComputeCell;
   close(): Promise<void>;
 }
 
-export async function openRuntime(config: Config = loadConfig(), clock: Clock = systemClock): Promise<Runtime> {
+/**
+ * `inProcessAgents`: whether the Nova agents run in this process (all-in-one) when the API is first
+ * used. An `api` role on the AMQP bus leaves them to the conductor/scheduler/compute roles.
+ */
+export async function openRuntime(config: Config = loadConfig(), clock: Clock = systemClock, options: { inProcessAgents?: boolean } = {}): Promise<Runtime> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const store = await openStore({ kind: config.store.kind, dataDir: config.dataDir, mongodbUrl: config.store.mongodbUrl });
   const bus = await openBus({ kind: config.bus.kind, amqpUrl: config.bus.amqpUrl });
   const identity = await IdentityEngine.open(config, store, clock);
-  const services = [identityService(identity), placementService({ identity, store, clock }), glanceService(await openImageService({ config, store, identity, clock })), neutronService({ engine: identity, store, clock }), novaService({ identity, store, clock })];
+  // before Glance: its image store may be the object ring (STACKGATE_IMAGE_STORE=ring)
   const objectStorage = await openObjectStorage(config);
+  // built in this order, as each registers its policy defaults
+  const identityApi = identityService(identity);
+  const placementApi = placementService({ identity, store, clock });
+  const images = await openImageService({ config, store, identity, clock, objectClient: objectStorage.client });
+  const glanceApi = glanceService(images);
+  const neutron = neutronService({ engine: identity, store, clock });
+  const compute = new ComputeCell({ store, bus, clock, identity, neutron: neutron.neutron, images });
+  const inProcessAgents = options.inProcessAgents ?? true;
+  const nova = novaService({ identity, store, clock, bus, engine: new EngineClient(bus), imageService: images, startAgents: inProcessAgents ? () => compute.startAllInOne() : undefined });
+  const services = [identityApi, placementApi, glanceApi, neutron, nova];
   const expirer = startExpirer(objectStorage.client, 10_000);
   services.push(swiftService({ client: objectStorage.client, authenticator: identity, get identityUrl() { return `${publicBaseUrl(config)}/identity`; } }));
-  const cinder = cinderService({ identity, store, clock, dataDir: config.dataDir });
+  const cinder = cinderService({ identity, store, clock, dataDir: config.dataDir, images });
   services.push(cinder);
+  services.push(novaMetadataService({ identity, store, clock }));
   return {
     config,
     clock,
@@ -46,7 +66,9 @@ export async function openRuntime(config: Config = loadConfig(), clock: Clock = 
     bus,
     identity,
     services,
+    compute,
     close: async () => {
+      await compute.stop();
       await cinder.close();
       expirer.stop();
       await objectStorage.stop();
@@ -60,7 +82,7 @@ export async function openRuntime(config: Config = loadConfig(), clock: Clock = 
 /** The catalog entries for the services this process serves, at the public URL. */
 export function catalogServices(runtime: Runtime): CatalogService[] {
   const base = publicBaseUrl(runtime.config);
-  return runtime.services.flatMap((s) => {
+  return runtime.services.filter((s) => s.inCatalog !== false).flatMap((s) => {
     const url = `${base}${s.prefix}${s.catalogSuffix}`;
     return [{ type: s.type, name: s.name, url }, ...(s.catalogAliases ?? []).map((alias) => ({ ...alias, url }))];
   });
