@@ -3,7 +3,7 @@
 // network info cache (addresses), and their release: ports Nova created are deleted, the
 // user's own are unbound and handed back.
 import type { Neutron, Resource } from '../../network/context.ts';
-import { createPortRecord, deletePortRecord } from '../../network/ports.ts';
+import { bindingFields, createPortRecord, deletePortRecord } from '../../network/ports.ts';
 import { updateResource } from '../../network/standard-attrs.ts';
 import type { CachedAddress, ServerRecord } from '../servers/record.ts';
 import type { GuestSpec } from '../../../backends/compute/driver.ts';
@@ -66,21 +66,9 @@ async function bindExisting(neutron: Neutron, port: Resource, server: ServerReco
 }
 
 async function bind(neutron: Neutron, doc: Resource, network: Resource | undefined): Promise<Record<string, unknown>> {
-  const host = doc['binding:host_id'] as string;
-  if (!host || !network) return { 'binding:vif_type': 'unbound', 'binding:vif_details': {}, status: 'DOWN' };
-  const result = await neutron.driver.bindPort({
-    portId: doc.id, networkId: doc.network_id, macAddress: doc.mac_address, fixedIps: doc.fixed_ips, deviceOwner: doc.device_owner,
-    hostId: host, vnicType: doc['binding:vnic_type'] ?? 'normal', profile: doc['binding:profile'] ?? {},
-    network: {
-      id: network.id, networkType: network['provider:network_type'], physicalNetwork: network['provider:physical_network'],
-      segmentationId: network['provider:segmentation_id'], mtu: network.mtu,
-    },
-  });
-  return {
-    'binding:vif_type': result.vifType,
-    'binding:vif_details': result.vifDetails,
-    status: doc.admin_state_up && result.vifType !== 'binding_failed' ? result.status : 'DOWN',
-  };
+  if (!network) return { 'binding:vif_type': 'unbound', 'binding:vif_details': {}, status: 'DOWN' };
+  // ports made before the binding extension's defaults were stored may lack these two
+  return bindingFields(neutron, { ...doc, 'binding:vnic_type': doc['binding:vnic_type'] ?? 'normal', 'binding:profile': doc['binding:profile'] ?? {} }, network);
 }
 
 async function infoOf(neutron: Neutron, ports: Resource[], created: string[]): Promise<NetworkInfo> {
