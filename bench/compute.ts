@@ -5,6 +5,7 @@
 // 2. fill up to BENCH_LIST_SERVERS servers (10,000) with min_count batches of BENCH_BATCH, wait
 //    for them to settle, then page GET /servers/detail with limit=1000 through all of them,
 //    BENCH_LIST_RUNS times: latency per page.
+// BENCH_BOOT=0 runs only the list part (2), filling all BENCH_LIST_SERVERS with batches.
 // Prints one JSON document.
 //
 // Usage: node bench/compute.ts <stackgate url> <admin password>   (bench/compute.sh runs it)

@@ -144,6 +144,19 @@ describe('compute servers API (nova)', () => {
       const page2 = await r('GET', `/servers?limit=2&marker=${next.searchParams.get('marker')}`);
       assert.deepEqual(page2.body.servers.map((s: any) => s.name), ['web-1']);
       assert.equal(page2.body.servers_links, undefined);
+      // pages where the store filters (prefix), where memory filters (a regex), and sorted by name
+      const ids = list.body.servers.map((s: any) => s.id);
+      const db1 = await r('GET', '/servers?name=^db&limit=1');
+      assert.deepEqual(db1.body.servers.map((s: any) => s.name), ['db-2']);
+      assert.deepEqual((await r('GET', `/servers?name=^db&limit=1&marker=${ids[0]}`)).body.servers.map((s: any) => s.name), ['db-1']);
+      assert.deepEqual((await r('GET', `/servers?name=b-.$&limit=1&marker=${ids[0]}`)).body.servers.map((s: any) => s.name), ['db-1']);
+      assert.deepEqual((await r('GET', `/servers?sort_key=display_name&sort_dir=asc&limit=1&marker=${ids[1]}`)).body.servers.map((s: any) => s.name), ['db-2']);
+      assert.deepEqual((await r('GET', '/servers?tags=db&not-tags=prod&limit=1', '2.26')).body.servers.map((s: any) => s.name), ['db-2']);
+      assert.deepEqual((await r('GET', '/servers?status=ACTIVE&vm_state=active&sort_key=uuid&sort_dir=asc')).body.servers.map((s: any) => s.id), [...ids].sort());
+      // a marker outside what the filters select is not found, as when Nova pages a filtered list
+      const outside = await r('GET', `/servers?name=^db&marker=${ids[2]}`);
+      assert.equal(outside.status, 400);
+      assert.equal(outside.body.badRequest.message, `marker [${ids[2]}] not found`);
       const detailPage = await r('GET', '/servers/detail?limit=1');
       assert.match(detailPage.body.servers_links[0].href, /\/servers\/detail\?/);
       const future = new Date(Date.now() + 3600_000).toISOString();

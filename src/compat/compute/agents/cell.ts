@@ -46,6 +46,7 @@ export class ComputeCell {
       placement: await placementLogicFor(this.deps.store, this.deps.clock),
       neutron: this.deps.neutron,
       images: this.deps.images,
+      store: this.deps.store,
     }))());
   }
 

@@ -15,6 +15,7 @@ import {
 } from './context.ts';
 import { allocateForInstance, deallocateForInstance, rebindPorts } from './network.ts';
 import { migrationsOf, type MigrationRecord } from './migrations.ts';
+import { releaseServerVolumes } from '../volume-attachments.ts';
 
 const log = logger('nova-compute');
 
@@ -535,8 +536,16 @@ export function retryOf(server: ServerRecord): { attempts: number; hosts: string
   return { attempts: retry.attempts ?? 0, hosts: retry.hosts ?? [], last: retry.last };
 }
 
-/** what deleting a server frees, wherever it runs: ports, Placement allocations, the shelved image; then the soft delete */
+/** what deleting a server frees, wherever it runs: ports, volumes, Placement allocations, the shelved image; then the soft delete */
 export async function releaseInstance(agents: Agents, server: ServerRecord, info: RequestInfo): Promise<void> {
+  if (agents.store) {
+    // the record handed in may predate an attach that finished since; detach what is attached now
+    const current = (await getServer(agents, server.id)) ?? server;
+    // a volume Cinder will not detach must not keep the server from going away (Nova logs and goes on)
+    await releaseServerVolumes(agents.store, agents.clock, current).catch((error: unknown) => {
+      log.warn('could not release the volumes of a deleted server', { server: server.id, error: String(error) });
+    });
+  }
   await deallocateForInstance(agents.neutron, server);
   await freeAllocations(agents, server.id);
   if (server.migration_id) {

@@ -2,6 +2,7 @@
 // process, the bus and the clock, plus the record helpers every agent uses.
 import type { Bus } from '../../../platform/bus/bus.ts';
 import type { Clock } from '../../../platform/clock.ts';
+import type { Store } from '../../../platform/store/store.ts';
 import type { RequestContext } from '../../../platform/http/service-api.ts';
 import type { PlacementLogic } from '../../placement/placement-logic.ts';
 import type { Neutron } from '../../network/context.ts';
@@ -29,6 +30,8 @@ export interface Agents {
   neutron?: Neutron;
   /** absent without Glance: createImage then fails the action */
   images?: ImageService;
+  /** the whole store, to reach Cinder's volumes on delete; absent: attached volumes stay as they are */
+  store?: Store;
 }
 
 export class InstanceGone extends Error {

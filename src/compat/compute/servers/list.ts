@@ -3,7 +3,7 @@
 // sorting on Nova's sort keys, and marker/limit paging with `servers_links`.
 import type { ApiResponse, RequestContext } from '../../../platform/http/service-api.ts';
 import { badRequest, forbidden } from '../../../platform/http/api-error.ts';
-import type { Filter } from '../../../platform/store/store.ts';
+import { MarkerNotFoundError, type Condition, type Filter, type SortDirection } from '../../../platform/store/store.ts';
 import { invalidQuery, json, nextLinks, since, type Nova } from '../support.ts';
 import { serversOf, type ServerRecord } from './record.ts';
 import { statesForStatuses } from './states.ts';
@@ -12,7 +12,7 @@ import { isAdminCtx, securityGroupsOfMany } from './common.ts';
 
 const MAX_LIMIT = 1000;
 
-/** sort keys Nova accepts, and the record field each sorts on */
+/** sort keys Nova accepts (validation; SORT_FIELDS says what the store orders by) */
 const SORT_KEYS: Record<string, (s: ServerRecord) => unknown> = {
   access_ip_v4: (s) => s.access_ip_v4, access_ip_v6: (s) => s.access_ip_v6, auto_disk_config: (s) => s.disk_config,
   availability_zone: (s) => s.availability_zone, config_drive: (s) => s.config_drive, created_at: (s) => s.created_at,
@@ -22,6 +22,15 @@ const SORT_KEYS: Record<string, (s: ServerRecord) => unknown> = {
   node: (s) => s.node, power_state: (s) => s.power_state, progress: (s) => s.progress, project_id: (s) => s.project_id,
   ramdisk_id: () => '', root_device_name: () => null, task_state: (s) => s.task_state, terminated_at: (s) => s.terminated_at,
   updated_at: (s) => s.updated_at, user_id: (s) => s.user_id, uuid: (s) => s.id, vm_mode: () => null, vm_state: (s) => s.vm_state,
+};
+
+/** the stored field each sort key orders by; absent where stackgate keeps no value (a constant) */
+const SORT_FIELDS: Record<string, string | undefined> = {
+  access_ip_v4: 'access_ip_v4', access_ip_v6: 'access_ip_v6', auto_disk_config: 'disk_config', availability_zone: 'availability_zone',
+  config_drive: 'config_drive', created_at: 'created_at', display_description: 'description', display_name: 'name', host: 'host',
+  hostname: 'hostname', image_ref: 'image_ref', instance_type_id: 'flavor.id', key_name: 'key_name', launch_index: 'launch_index',
+  launched_at: 'launched_at', locked_by: 'locked', node: 'node', power_state: 'power_state', progress: 'progress', project_id: 'project_id',
+  task_state: 'task_state', terminated_at: 'terminated_at', updated_at: 'updated_at', user_id: 'user_id', uuid: 'id', vm_state: 'vm_state',
 };
 
 const all = (ctx: RequestContext, name: string): string[] => {
@@ -54,14 +63,6 @@ function regex(raw: string): RegExp | undefined {
 
 function tagList(ctx: RequestContext, name: string): string[] {
   return all(ctx, name).flatMap((v) => v.split(',')).map((t) => t.trim()).filter(Boolean);
-}
-
-function compare(a: unknown, b: unknown): number {
-  if (a === b) return 0;
-  if (a === null || a === undefined) return -1;
-  if (b === null || b === undefined) return 1;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return String(a) < String(b) ? -1 : 1;
 }
 
 export async function listServers(nova: Nova, ctx: RequestContext, detail: boolean): Promise<ApiResponse> {
@@ -133,25 +134,39 @@ export async function listServers(nova: Nova, ctx: RequestContext, detail: boole
   }
   const marker = last(ctx, 'marker');
 
-  let servers: ServerRecord[] = await serversOf(nova).find(filter);
-  const keep = (test: (s: ServerRecord) => boolean) => { servers = servers.filter(test); };
+  // Each filter goes to the store when it maps onto a stored field; the rest (regexes, address
+  // and negated tag matches, a second condition on one field) test the store's rows in memory.
+  const tests: Array<(s: ServerRecord) => boolean> = [];
+  const keep = (test: (s: ServerRecord) => boolean) => { tests.push(test); };
+  const where = (field: string, condition: Condition, test: (s: ServerRecord) => boolean) => {
+    if (field in filter) keep(test);
+    else filter[field] = condition;
+  };
+  const literal = (raw: string) => !/[\\^$.|?*+()[\]{}]/.test(raw);
 
-  if (vmStates) keep((s) => vmStates!.includes(s.vm_state));
-  if (taskStates) keep((s) => taskStates!.includes(s.task_state ?? 'default'));
-  if (changesSince !== undefined) keep((s) => s.updated_at >= changesSince);
-  if (changesBefore !== undefined) keep((s) => s.updated_at <= changesBefore);
+  if (vmStates) where('vm_state', { $in: vmStates }, (s) => vmStates!.includes(s.vm_state));
+  if (taskStates) where('task_state', { $in: taskStates }, (s) => taskStates!.includes(s.task_state ?? 'default'));
+  if (changesSince !== undefined || changesBefore !== undefined) {
+    const range: { $gte?: number; $lte?: number } = {};
+    if (changesSince !== undefined) range.$gte = changesSince;
+    if (changesBefore !== undefined) range.$lte = changesBefore;
+    filter.updated_at = range;
+  }
 
   const name = last(ctx, 'name');
   if (name !== undefined) {
     const re = regex(name);
-    keep((s) => (re ? re.test(s.name) : s.name.includes(name)));
+    const test = (s: ServerRecord) => (re ? re.test(s.name) : s.name.includes(name));
+    // an anchored literal is a prefix the store can match; the regex still decides
+    if (re && name.startsWith('^') && name.length > 1 && literal(name.slice(1))) where('name', { $prefix: name.slice(1) }, test);
+    else keep(test);
   }
   const image = last(ctx, 'image');
-  if (image !== undefined) { const id = image.split('/').pop(); keep((s) => s.image_ref === id); }
+  if (image !== undefined) { const id = image.split('/').pop() ?? ''; where('image_ref', id, (s) => s.image_ref === id); }
   const flavor = last(ctx, 'flavor');
-  if (flavor !== undefined) { const id = flavor.split('/').pop(); keep((s) => s.flavor?.id === id); }
+  if (flavor !== undefined) { const id = flavor.split('/').pop() ?? ''; where('flavor.id', id, (s) => s.flavor?.id === id); }
   const reservation = last(ctx, 'reservation_id');
-  if (reservation !== undefined) keep((s) => s.reservation_id === reservation);
+  if (reservation !== undefined) where('reservation_id', reservation, (s) => s.reservation_id === reservation);
   const addressMatch = (version: 4 | 6 | 0, raw: string) => {
     const re = regex(raw);
     keep((s) => Object.values(s.addresses ?? {}).some((list) => list.some((a) => (version === 0 || a.version === version) && (re ? re.test(a.addr) : a.addr.includes(raw)))));
@@ -166,68 +181,99 @@ export async function listServers(nova: Nova, ctx: RequestContext, detail: boole
     const tagsAny = tagList(ctx, 'tags-any');
     const notTags = tagList(ctx, 'not-tags');
     const notTagsAny = tagList(ctx, 'not-tags-any');
-    if (tags.length) keep((s) => tags.every((t) => s.tags.includes(t)));
-    if (tagsAny.length) keep((s) => tagsAny.some((t) => s.tags.includes(t)));
+    if (tags.length) where('tags', { $containsAll: tags }, (s) => tags.every((t) => s.tags.includes(t)));
+    if (tagsAny.length) where('tags', { $containsAny: tagsAny }, (s) => tagsAny.some((t) => s.tags.includes(t)));
     if (notTags.length) keep((s) => !notTags.every((t) => s.tags.includes(t)));
     if (notTagsAny.length) keep((s) => !notTagsAny.some((t) => s.tags.includes(t)));
   }
   if (since(ctx, '2.73')) {
     const locked = last(ctx, 'locked');
-    if (locked !== undefined) { const want = boolQuery('locked', locked); keep((s) => s.locked === want); }
+    if (locked !== undefined) { const want = boolQuery('locked', locked); where('locked', want, (s) => s.locked === want); }
   }
   // the filters a non-admin may use from 2.83; admins (allow_all_filters) always
   const userFilters = allFilters || since(ctx, '2.83');
   if (userFilters) {
     const az = last(ctx, 'availability_zone');
-    if (az !== undefined) keep((s) => s.availability_zone === az);
+    if (az !== undefined) where('availability_zone', az, (s) => s.availability_zone === az);
     const keyName = last(ctx, 'key_name');
-    if (keyName !== undefined) keep((s) => s.key_name === keyName);
+    if (keyName !== undefined) where('key_name', keyName, (s) => s.key_name === keyName);
     const description = last(ctx, 'description');
     if (description !== undefined) { const re = regex(description); keep((s) => (re ? re.test(s.description ?? '') : s.description === description)); }
-    for (const [param, field] of [['vm_state', 'vm_state'], ['task_state', 'task_state']] as const) {
-      const wanted = all(ctx, param);
-      if (wanted.length) keep((s) => wanted.includes(String(s[field])));
+    const vmStateParam = all(ctx, 'vm_state');
+    if (vmStateParam.length) where('vm_state', { $in: vmStateParam }, (s) => vmStateParam.includes(String(s.vm_state)));
+    const taskStateParam = all(ctx, 'task_state');
+    if (taskStateParam.length) {
+      const test = (s: ServerRecord) => taskStateParam.includes(String(s.task_state));
+      // 'null' matches a server with no task running (String(null)), which $in on strings cannot say
+      if (taskStateParam.includes('null')) keep(test);
+      else where('task_state', { $in: taskStateParam }, test);
     }
     const power = all(ctx, 'power_state');
-    if (power.length) keep((s) => power.includes(String(s.power_state)));
+    if (power.length) {
+      const test = (s: ServerRecord) => power.includes(String(s.power_state));
+      if (power.every((p) => /^\d+$/.test(p) && String(Number(p)) === p)) where('power_state', { $in: power.map(Number) }, test);
+      else keep(test);
+    }
     const configDrive = last(ctx, 'config_drive');
-    if (configDrive !== undefined) { const want = boolQuery('config_drive', configDrive); keep((s) => (s.config_drive === 'True') === want); }
+    if (configDrive !== undefined) {
+      const want = boolQuery('config_drive', configDrive);
+      const test = (s: ServerRecord) => (s.config_drive === 'True') === want;
+      if (want) where('config_drive', 'True', test);
+      else keep(test);
+    }
     const userId = last(ctx, 'user_id');
-    if (userId !== undefined) keep((s) => s.user_id === userId);
+    if (userId !== undefined) where('user_id', userId, (s) => s.user_id === userId);
   }
   if (allFilters) {
     const host = last(ctx, 'host');
-    if (host !== undefined) keep((s) => s.host === host);
+    if (host !== undefined) where('host', host, (s) => s.host === host);
     const node = last(ctx, 'node');
-    if (node !== undefined) keep((s) => s.node === node);
+    if (node !== undefined) where('node', node, (s) => s.node === node);
     const hostname = last(ctx, 'hostname');
     if (hostname !== undefined) { const re = regex(hostname); keep((s) => (re ? re.test(s.hostname) : s.hostname === hostname)); }
     const uuidFilter = last(ctx, 'uuid');
-    if (uuidFilter !== undefined) keep((s) => s.id === uuidFilter);
+    if (uuidFilter !== undefined) where('id', uuidFilter, (s) => s.id === uuidFilter);
   }
 
-  // sort: the asked keys (directions pair up, default desc), then created_at desc, id desc
-  const keys: Array<[(s: ServerRecord) => unknown, number]> = sortKeys.map((k, i) => [
-    k === 'locked' ? (s: ServerRecord) => s.locked : SORT_KEYS[k],
-    (sortDirs[i] ?? sortDirs[0] ?? 'desc') === 'asc' ? 1 : -1,
-  ]);
-  if (!sortKeys.length) keys.push([(s) => s.created_at, -1]);
-  keys.push([(s) => s.id, keys[0]?.[1] ?? -1]);
-  servers.sort((a, b) => {
-    for (const [get, dir] of keys) {
-      const c = compare(get(a), get(b));
-      if (c !== 0) return c * dir;
-    }
-    return 0;
+  // sort: the asked keys (directions pair up, default desc), then created_at desc, id desc; keys
+  // Nova sorts on but stackgate keeps no value for are constant and drop out of the order
+  const sort: Array<[string, SortDirection]> = [];
+  sortKeys.forEach((k, i) => {
+    const field = k === 'locked' ? 'locked' : SORT_FIELDS[k];
+    if (field) sort.push([field, (sortDirs[i] ?? sortDirs[0] ?? 'desc') as SortDirection]);
   });
+  if (!sortKeys.length) sort.push(['created_at', 'desc']);
+  sort.push(['id', (sortKeys.length ? sortDirs[0] ?? 'desc' : 'desc') as SortDirection]);
 
+  const servers = serversOf(nova);
+  const matches = (s: ServerRecord) => tests.every((test) => test(s));
   if (marker !== undefined) {
-    const at = servers.findIndex((s) => s.id === marker);
-    if (at < 0) throw badRequest(`marker [${marker}] not found`);
-    servers = servers.slice(at + 1);
+    // the marker must be one of the servers this request lists, as before the store paged
+    const at = await servers.findOne({ ...filter, id: marker });
+    if (!at || !matches(at)) throw badRequest(`marker [${marker}] not found`);
   }
   const capped = limit ?? MAX_LIMIT;
-  const page = servers.slice(0, capped);
+  const page: ServerRecord[] = [];
+  if (capped > 0) {
+    // read the store's order in windows until the page is full; with no in-memory test the first is the page
+    let after = marker;
+    const window = tests.length ? Math.max(capped, 500) : capped;
+    for (;;) {
+      let rows: ServerRecord[];
+      try {
+        rows = await servers.find(filter, { sort, limit: window, marker: after });
+      } catch (error) {
+        if (error instanceof MarkerNotFoundError) throw badRequest(`marker [${marker}] not found`);
+        throw error;
+      }
+      for (const s of rows) {
+        if (matches(s)) page.push(s);
+        if (page.length === capped) break;
+      }
+      if (page.length === capped || rows.length < window) break;
+      after = rows[rows.length - 1].id;
+    }
+  }
 
   const powers = viewPowers(nova, ctx);
   const groups = detail ? await securityGroupsOfMany(nova, page) : new Map<string, Array<{ name: string }>>();

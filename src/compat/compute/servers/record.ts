@@ -160,7 +160,10 @@ export interface InstanceActionRecord {
 }
 
 export const serversOf = (nova: Nova): Collection<ServerRecord> =>
-  nova.db.collection<ServerRecord>('instances', { indexes: [['project_id'], ['created_at'], ['host'], ['vm_state'], ['deleted']] });
+  nova.db.collection<ServerRecord>('instances', {
+    // project + deleted + created_at serves the default list order of one project from the index
+    indexes: [['project_id'], ['created_at'], ['host'], ['vm_state'], ['deleted'], ['project_id', 'deleted', 'created_at'], ['image_ref'], ['flavor.id'], ['user_id']],
+  });
 
 export const instanceActionsOf = (nova: Nova): Collection<InstanceActionRecord> =>
   nova.db.collection<InstanceActionRecord>('instance_actions', { indexes: [['instance_uuid']] });
