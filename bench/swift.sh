@@ -11,6 +11,8 @@
 #   BENCH_LIST_OBJECTS  objects in the listed container (default 100000)
 #   BENCH_FILL_CONCURRENCY  parallel PUTs filling it (default 32)
 #   BENCH_SIDES     "swift stackgate" (default) or one of them
+#   BENCH_OPS       "put get" (default) or one of them: which wrk figures to take
+#   BENCH_LIST=0    skip the filled-container listing figures (default 1)
 #   BENCH_STACKGATE_WORKERS  API processes (default 2, as the reference proxy's 2 workers)
 #   BENCH_NODE_ARGS extra node flags for stackgate, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 #   BENCH_STACKGATE_DIR  the stackgate tree to run (default: this repo), e.g. an export of a commit
@@ -28,6 +30,8 @@ list_objects=${BENCH_LIST_OBJECTS:-100000}
 fill_concurrency=${BENCH_FILL_CONCURRENCY:-32}
 sides=${BENCH_SIDES:-swift stackgate}
 workers=${BENCH_STACKGATE_WORKERS:-2}
+ops=${BENCH_OPS:-put get}
+with_list=${BENCH_LIST:-1}
 
 die() { echo "bench/swift.sh: $*" >&2; exit 1; }
 [ -x "$ref/setup-swift.sh" ] || die "no reference scripts at $ref"
@@ -168,14 +172,16 @@ declare -A result
 for side in $sides; do prepare "$side"; done
 # Each figure is taken on both sides back to back, so that other load drifts over both alike.
 for size in 1024 1048576; do
-  for op in put get; do
+  for op in $ops; do
     for side in $sides; do
       echo "  object-$op size=$size c=8: $side ..." >&2
       result[$side.$op.$size]=$(wrk_figure "$side" "$op" "$size")
     done
   done
 done
-for side in $sides; do result[$side.list]=$(list_figures "$side"); done
+for side in $sides; do
+  if [ "$with_list" = 1 ]; then result[$side.list]=$(list_figures "$side"); else result[$side.list]=null; fi
+done
 uptime_after=$(uptime)
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 for side in $sides; do
@@ -184,7 +190,7 @@ done
 
 side_json() { # side
   printf '{"url":"%s","put_1k":%s,"get_1k":%s,"put_1m":%s,"get_1m":%s,"listing":%s}' "${surl[$1]}" \
-    "${result[$1.put.1024]}" "${result[$1.get.1024]}" "${result[$1.put.1048576]}" "${result[$1.get.1048576]}" "${result[$1.list]}"
+    "${result[$1.put.1024]:-null}" "${result[$1.get.1024]:-null}" "${result[$1.put.1048576]:-null}" "${result[$1.get.1048576]:-null}" "${result[$1.list]}"
 }
 sg_commit() { # the commit measured, +dirty when the tree had uncommitted changes
   if git -C "$sg_dir" rev-parse --git-dir >/dev/null 2>&1; then
@@ -202,7 +208,7 @@ json="$repo/bench/out/swift-$stamp.json"
   echo "  \"machine\": {\"nproc\": $(nproc), \"model\": \"$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo)\", \"uptime_before\": \"$uptime_before\", \"uptime_after\": \"$uptime_after\"},"
   echo "  \"method\": {\"tool\": \"$(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')\", \"threads\": 2, \"concurrency\": 8, \"seconds\": $seconds, \"warmup_seconds\": $warmup,"
   echo "             \"lua\": \"../shared/reference/swift-{put,get}.lua\", \"list_objects\": $list_objects, \"fill_concurrency\": $fill_concurrency,"
-  echo "             \"replicas\": 3, \"devices\": 3, \"part_power\": 10, \"stackgate_api_workers\": $workers, \"swift_proxy_workers\": 2},"
+  echo "             \"replicas\": 3, \"devices\": 3, \"part_power\": 10, \"stackgate_api_workers\": $workers, \"swift_proxy_workers\": 2, \"ops\": \"$ops\", \"listing\": $with_list},"
   sep=''
   for side in $sides; do
     extra=''
@@ -222,11 +228,13 @@ const rows = [["PUT 1 KiB, c=8", "put_1k"], ["GET 1 KiB, c=8", "get_1k"], ["PUT 
 console.log("| figure | " + sides.map((s) => `${s} req/s | ${s} p50`).join(" | ") + (sides.length === 2 ? " | ratio (req/s) |" : " |"));
 console.log("| --- |" + sides.map(() => " ---: | ---: |").join("") + (sides.length === 2 ? " ---: |" : ""));
 for (const [label, k] of rows) {
+  if (sides.some((s) => !f(s, k))) continue; // not taken in this run (BENCH_OPS)
   const cells = sides.map((s) => `${f(s, k).requests_per_second} | ${f(s, k).p50_ms} ms`);
   const ratio = sides.length === 2 ? ` | ${(f("stackgate", k).requests_per_second / f("swift", k).requests_per_second).toFixed(2)}x` : "";
   console.log(`| ${label} | ${cells.join(" | ")}${ratio} |`);
 }
 const l = (s) => f(s, "listing");
+if (sides.some((s) => !l(s))) process.exit(0); // BENCH_LIST=0
 // a rate is better higher, a time lower: the ratio is always the advantage of stackgate
 const lrow = (label, pick, unit, higherBetter) => {
   const cells = sides.map((s) => `${pick(l(s))}${unit} | `);

@@ -19,6 +19,9 @@ import {
   type GetObjectResult, type HeaderMap, type ListingParams, type ObjectClient, type ObjectInfo, type PostObjectInput,
   type PutObjectInput, type PutObjectResult,
 } from './types.ts';
+import { logger } from '../../../platform/log.ts';
+
+const log = logger('object-client');
 
 export interface RingObjectClientOptions {
   rings: RingSet;
@@ -79,6 +82,8 @@ export class RingObjectClient implements ObjectClient {
   readonly rings: RingSet;
   readonly backend: Backend;
   private readonly reports = new Map<string, ReportSlot>();
+  /** account -> its stats reports still on their way (object writes do not wait for them) */
+  private readonly pendingReports = new Map<string, Set<Promise<void>>>();
   /** "account/container" -> until when it is known to exist (see requireContainer) */
   private readonly knownContainers = new Map<string, number>();
 
@@ -88,6 +93,7 @@ export class RingObjectClient implements ObjectClient {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.pendingReports.values()].flatMap((set) => [...set]));
     this.backend.close();
   }
 
@@ -195,6 +201,7 @@ export class RingObjectClient implements ObjectClient {
   // ---------- accounts ----------
 
   async headAccount(account: string): Promise<AccountInfo> {
+    await this.settleAccountReports(account);
     const res = await this.readFirst(this.rings.account, 'account', [account], 'HEAD', {}, account);
     if (!('body' in res)) {
       if (res.status === 404) return this.emptyAccount(account);
@@ -205,6 +212,7 @@ export class RingObjectClient implements ObjectClient {
   }
 
   async getAccount(account: string, params: ListingParams = {}): Promise<{ info: AccountInfo; entries: AccountListingEntry[] }> {
+    await this.settleAccountReports(account);
     const res = await this.readFirst(this.rings.account, 'account', [account], 'GET', {}, account, undefined, undefined, listingQuery(params));
     if (!('body' in res)) {
       if (res.status === 404) return { info: this.emptyAccount(account), entries: [] };
@@ -340,7 +348,27 @@ export class RingObjectClient implements ObjectClient {
     const results = await this.writeAll(this.rings.container, 'container', [account, container, object], method, {
       [H.timestamp]: ts, [H.size]: String(row.size), [H.rowContentType]: row.contentType, [H.rowEtag]: row.etag,
     }, account, container);
-    await this.reportContainerCoalesced(account, container, results);
+    // The object is durable and listed: the account's stats follow in the background (Swift
+    // leaves them to its container updater), so a PUT does not wait for a third round of
+    // writes. This process's own account reads wait for them (see settleAccountReports).
+    const report = this.reportContainerCoalesced(account, container, results);
+    let pending = this.pendingReports.get(account);
+    if (!pending) this.pendingReports.set(account, (pending = new Set()));
+    pending.add(report);
+    const forget = () => {
+      pending.delete(report);
+      if (pending.size === 0 && this.pendingReports.get(account) === pending) this.pendingReports.delete(account);
+    };
+    report.then(forget, (error: unknown) => {
+      forget();
+      log.warn('account stats update failed; the replicator will carry it', { account, container, error: String(error) });
+    });
+  }
+
+  /** Waits for the account reports this process has started for the account (read-your-writes). */
+  private async settleAccountReports(account: string): Promise<void> {
+    const pending = this.pendingReports.get(account);
+    if (pending?.size) await Promise.allSettled([...pending]);
   }
 
   /**

@@ -2,7 +2,8 @@
 // that cannot be reached), Expect: 100-continue so a node is known to be there before any
 // byte is sent, then the body teed to every live node chunk by chunk, waiting for the
 // slowest one to drain (backpressure), so memory holds a few chunks whatever the size.
-import { createHash } from 'node:crypto';
+// The proxy does not hash the body: every object server computes its MD5 while writing it
+// (and checks the client's ETag), so the ETag comes back in their 201s.
 import type { ClientRequest, OutgoingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { RingNode } from '../ring/types.ts';
@@ -21,6 +22,7 @@ interface Conn {
 
 export interface FanOutResult {
   statuses: number[];
+  /** the MD5 the object servers computed (their 201's ETag); '' when none succeeded */
   etag: string;
   length: number;
   responses: { node: RingNode; status: number; headers: IncomingMessage['headers'] }[];
@@ -86,7 +88,6 @@ export async function fanOutPut(backend: Backend, primaries: RingNode[], handoff
     return undefined;
   };
   const conns = (await Promise.all(primaries.map((p) => connectWithHandoff(p)))).filter((c): c is Conn => !!c);
-  const md5 = createHash('md5');
   let length = 0;
   const live = () => conns.filter((c) => !c.failed);
   if (live().length < quorum) {
@@ -102,7 +103,6 @@ export async function fanOutPut(backend: Backend, primaries: RingNode[], handoff
 
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
-      md5.update(chunk);
       length += chunk.length;
       const waits: Promise<void>[] = [];
       for (const c of live()) {
@@ -136,7 +136,10 @@ export async function fanOutPut(backend: Backend, primaries: RingNode[], handoff
     return res.statusCode ?? 0;
   }));
   while (statuses.length < replicas) statuses.push(0);
-  return { statuses, etag: md5.digest('hex'), length, responses };
+  const etags = new Set(responses.filter((r) => r.status === 201).map((r) => headerValue(r.headers, 'etag') ?? ''));
+  // replicas that received the same bytes agree; a disagreement means a corrupted transfer
+  if (etags.size > 1) throw new ObjectStoreError(503, 'Service Unavailable: replicas disagree on the body\'s MD5');
+  return { statuses, etag: [...etags][0] ?? '', length, responses };
 }
 
 export function responseEtag(result: FanOutResult): string | undefined {

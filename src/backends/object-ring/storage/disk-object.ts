@@ -56,10 +56,28 @@ export function isPostableHeader(name: string): boolean {
 // The request path touches the disk only through fs/promises: a synchronous call would stall
 // the event loop that every storage server of an all-in-one (and its API) shares, for as long
 // as a loaded disk takes to answer.
-async function writeDurably(devicesDir: string, device: string, target: string, fill: (fh: FileHandle) => Promise<void>): Promise<void> {
-  const tmp = join(tmpDir(devicesDir, device), `${randomBytes(8).toString('hex')}.tmp`);
-  await mkdir(tmpDir(devicesDir, device), { recursive: true });
-  const fh = await open(tmp, 'w', 0o644);
+// tmp/ directories known to exist: made once, not on every write (made again if it vanished)
+const knownTmpDirs = new Set<string>();
+
+async function openTmp(devicesDir: string, device: string): Promise<{ tmp: string; fh: FileHandle }> {
+  const dir = tmpDir(devicesDir, device);
+  const tmp = join(dir, `${randomBytes(8).toString('hex')}.tmp`);
+  if (knownTmpDirs.has(dir)) {
+    try {
+      return { tmp, fh: await open(tmp, 'w', 0o644) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      knownTmpDirs.delete(dir);
+    }
+  }
+  await mkdir(dir, { recursive: true });
+  knownTmpDirs.add(dir);
+  return { tmp, fh: await open(tmp, 'w', 0o644) };
+}
+
+/** dirExists: the target's directory was just seen, so it need not be made. */
+async function writeDurably(devicesDir: string, device: string, target: string, fill: (fh: FileHandle) => Promise<void>, dirExists = false): Promise<void> {
+  const { tmp, fh } = await openTmp(devicesDir, device);
   try {
     await fill(fh);
     await fh.sync();
@@ -70,8 +88,15 @@ async function writeDurably(devicesDir: string, device: string, target: string, 
   }
   await fh.close();
   const dir = join(target, '..');
-  await mkdir(dir, { recursive: true });
-  await rename(tmp, target);
+  if (!dirExists) await mkdir(dir, { recursive: true });
+  try {
+    await rename(tmp, target);
+  } catch (error) {
+    // the directory went away in between (a concurrent cleanup removed it): make it again
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !dirExists) throw error;
+    await mkdir(dir, { recursive: true });
+    await rename(tmp, target);
+  }
   await fsyncDir(dir);
 }
 
@@ -231,7 +256,9 @@ export class DiskObjects {
   }
 
   async put(device: string, part: number | string, hash: string, name: string, options: PutOptions, body: Readable): Promise<ObjectMetadata> {
-    const existing = await this.newestBase(device, part, hash);
+    const before = await listVersionsAsync(this.dir(device, part, hash));
+    const base = before.find((f) => extOf(f) !== '.meta');
+    const existing = base ? timestampOf(base) : undefined;
     if (existing && existing >= options.timestamp) {
       body.resume();
       throw conflict('a newer version exists', { 'x-backend-timestamp': existing });
@@ -257,14 +284,16 @@ export class DiskObjects {
           batched = 0;
         }
       }
-      if (batch.length) await fh.writev(batch);
       if (options.contentLength !== undefined && length !== options.contentLength) throw new StorageError(499, 'body shorter than Content-Length');
       const etag = md5.digest('hex');
       if (options.expectedEtag && options.expectedEtag.replace(/"/g, '').toLowerCase() !== etag) throw new StorageError(422, 'Unprocessable Entity: ETag mismatch');
       metadata = { name, timestamp: options.timestamp, contentType: options.contentType, etag, contentLength: length, headers: options.headers };
-      await fh.write(trailer(metadata));
-    });
-    await cleanupObjectDirAsync(this.dir(device, part, hash), this.reclaimAgeSeconds);
+      // the last piece of body and the trailer in one write
+      batch.push(trailer(metadata));
+      await fh.writev(batch);
+    }, before.length > 0);
+    // a directory that held nothing before has nothing to clean up
+    if (before.length > 0) await cleanupObjectDirAsync(this.dir(device, part, hash), this.reclaimAgeSeconds);
     return metadata;
   }
 
