@@ -140,12 +140,13 @@ object_versioning = true
 [volume]
 build_timeout = 120
 catalog_type = volumev3
+storage_protocol = file
 min_microversion = 3.0
 max_microversion = latest
 [volume-feature-enabled]
 api_v2 = false
 api_v3 = true
-backup = false
+backup = true
 snapshot = true
 clone = true
 manage_snapshot = false

@@ -18,7 +18,7 @@ import { EngineClient } from '../compat/compute/agents/engine-client.ts';
 import { swiftService } from '../compat/object-store/index.ts';
 import { startExpirer } from '../compat/object-store/expirer.ts';
 import { openObjectStorage } from './object-storage.ts';
-import { cinderService } from '../compat/block-storage/index.ts';
+import { blockBackendsSetting, cinderService } from '../compat/block-storage/index.ts';
 import { novaMetadataService } from '../compat/compute/metadata-service/index.ts';
 
 export interface Runtime {
@@ -56,7 +56,7 @@ export async function openRuntime(config: Config = loadConfig(), clock: Clock = 
   const services = [identityApi, placementApi, glanceApi, neutron, nova];
   const expirer = startExpirer(objectStorage.client, 10_000);
   services.push(swiftService({ client: objectStorage.client, authenticator: identity, get identityUrl() { return `${publicBaseUrl(config)}/identity`; } }));
-  const cinder = cinderService({ identity, store, clock, dataDir: config.dataDir, images });
+  const cinder = cinderService({ identity, store, clock, dataDir: config.dataDir, images, backends: blockBackendsSetting(config) });
   services.push(cinder);
   services.push(novaMetadataService({ identity, store, clock }));
   return {

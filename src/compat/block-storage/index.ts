@@ -11,6 +11,7 @@ import type { IdentityEngine } from '../../identity/engine.ts';
 import type { BlockDriver } from '../../backends/block/driver.ts';
 import type { ImageService } from '../image/image-service.ts';
 import { FileBlockDriver } from '../../backends/block/file/file-driver.ts';
+import { MultiBlockDriver, fileBackends, parseBackendSpecs, type BackendSpec } from '../../backends/block/multi-backend.ts';
 import { openBlockStorage, type BlockStorage } from './model.ts';
 import { renderCinderError } from './errors.ts';
 import { registerCinderPolicy } from './policies.ts';
@@ -25,6 +26,8 @@ import { attachmentHandlers } from './attachments.ts';
 import { backupHandlers } from './backups.ts';
 import { transferHandlers } from './transfers.ts';
 import { messageHandlers } from './messages.ts';
+import { qosSpecsHandlers } from './qos-specs.ts';
+import { capabilitiesHandlers } from './capabilities.ts';
 
 export interface CinderOptions {
   identity: IdentityEngine;
@@ -33,6 +36,11 @@ export interface CinderOptions {
   dataDir: string;
   clock?: Clock;
   driver?: BlockDriver;
+  /**
+   * several `file` backends, each its own pool for the scheduler: a list, or the form of
+   * STACKGATE_BLOCK_STORAGE_BACKENDS (`fast:/path,slow:/path:500`); default the one `file` backend
+   */
+  backends?: BackendSpec[] | string;
   /** how long backend work waits before it runs; STACKGATE_BLOCK_STORAGE_DELAY_MS, default 100 */
   settleDelayMs?: number;
   /** Glance's service logic in this process (volumes from images, upload-to-image) */
@@ -44,7 +52,7 @@ const RESOURCES = new Set([
   'volumes', 'snapshots', 'types', 'os-quota-sets', 'os-quota-class-sets', 'limits', 'os-availability-zone', 'os-services',
   'scheduler-stats', 'attachments', 'backups', 'qos-specs', 'messages', 'groups', 'group_types', 'group_snapshots',
   'os-volume-transfer', 'volume-transfers', 'extensions', 'os-hosts', 'manageable_volumes', 'manageable_snapshots',
-  'workers', 'resource_filters', 'default-types', 'clusters', 'os-snapshot-manage', 'os-volume-manage',
+  'workers', 'resource_filters', 'default-types', 'clusters', 'os-snapshot-manage', 'os-volume-manage', 'capabilities',
 ]);
 /** stands in for the project id in rewritten project-less paths; never a real project id */
 const NO_PROJECT = '-';
@@ -63,6 +71,24 @@ export function withProjectSegment(url: string): string {
   return rewritten;
 }
 
+/**
+ * STACKGATE_BLOCK_STORAGE_BACKENDS, else `blockStorage: {backends: [{name, path, capacity_gb}]}`
+ * in stackgate.yaml; empty: the one embedded `file` backend.
+ */
+export function blockBackendsSetting(config: object, env: Record<string, string | undefined> = process.env): BackendSpec[] {
+  if (env.STACKGATE_BLOCK_STORAGE_BACKENDS) return parseBackendSpecs(env.STACKGATE_BLOCK_STORAGE_BACKENDS);
+  const section = ((config as Record<string, unknown>).blockStorage ?? {}) as { backends?: unknown };
+  return parseBackendSpecs(section.backends);
+}
+
+/** the configured backends behind one driver, or the embedded `file` backend alone */
+function configuredDriver(options: CinderOptions): BlockDriver {
+  const root = join(options.dataDir, 'block-storage');
+  const specs = parseBackendSpecs(options.backends ?? process.env.STACKGATE_BLOCK_STORAGE_BACKENDS);
+  if (!specs.length) return new FileBlockDriver({ root: join(root, 'file') });
+  return new MultiBlockDriver(fileBackends(specs, root));
+}
+
 export interface CinderService extends ServiceApi {
   storage: Promise<BlockStorage>;
   close(): Promise<void>;
@@ -72,7 +98,7 @@ export function cinderService(options: CinderOptions): CinderService {
   const { identity } = options;
   registerCinderPolicy(identity);
   const clock = options.clock ?? systemClock;
-  const driver = options.driver ?? new FileBlockDriver({ root: join(options.dataDir, 'block-storage', 'file') });
+  const driver = options.driver ?? configuredDriver(options);
   const envDelay = Number(process.env.STACKGATE_BLOCK_STORAGE_DELAY_MS);
   const delay = options.settleDelayMs ?? (Number.isFinite(envDelay) && process.env.STACKGATE_BLOCK_STORAGE_DELAY_MS ? envDelay : 100);
   const storage = openBlockStorage(options.store, driver, clock, delay, join(options.dataDir, 'backups'));
@@ -89,6 +115,8 @@ export function cinderService(options: CinderOptions): CinderService {
       ...backupHandlers(deps),
       ...transferHandlers(deps),
       ...messageHandlers(deps),
+      ...qosSpecsHandlers(deps),
+      ...capabilitiesHandlers(deps),
     } as Record<string, OperationHandler>;
   });
   const NAMES = [
@@ -105,6 +133,8 @@ export function cinderService(options: CinderOptions): CinderService {
     'listVolumeTransfers', 'listVolumeTransfersDetail', 'createVolumeTransfer', 'showVolumeTransfer', 'deleteVolumeTransfer', 'acceptVolumeTransfer',
     'listBackups', 'listBackupsDetail', 'createBackup', 'showBackup', 'updateBackup', 'deleteBackup', 'restoreBackup', 'backupAction',
     'listAttachments', 'listAttachmentsDetail', 'createAttachment', 'showAttachment', 'updateAttachment', 'deleteAttachment', 'attachmentAction',
+    'listQosSpecs', 'createQosSpecs', 'showQosSpecs', 'updateQosSpecs', 'deleteQosSpecs', 'deleteQosSpecsKeys',
+    'listQosAssociations', 'associateQosSpecs', 'disassociateQosSpecs', 'disassociateAllQosSpecs', 'showBackendCapabilities',
   ];
   const handlers: Record<string, OperationHandler> = { listVersions, showVersionV3 };
   for (const name of NAMES) handlers[name] = async (ctx) => (await built)[name](ctx);

@@ -31,7 +31,8 @@ export interface VolumeRecord {
   attachment_ids?: string[];
   /** what Cinder keeps of the image a volume was made from (os-vol-image-meta): string values */
   volume_image_metadata?: Record<string, string> | null;
-  host: string;
+  /** `host@backend#pool`; null while no backend holds it (not scheduled) */
+  host: string | null;
   service_uuid: string;
   created_at: number;
   updated_at: number | null;

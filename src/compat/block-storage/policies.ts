@@ -58,6 +58,9 @@ export const CINDER_DEFAULT_RULES: readonly PolicyRuleDefault[] = [
     'volume_extension:volume_actions:upload_public',
     'volume_extension:backup_admin_actions:reset_status', 'volume_extension:backup_admin_actions:force_delete',
     'backup:backup-import', 'backup:export-import', 'backup:backup_project_attribute',
+    'volume_extension:qos_specs_manage:create', 'volume_extension:qos_specs_manage:get',
+    'volume_extension:qos_specs_manage:get_all', 'volume_extension:qos_specs_manage:update',
+    'volume_extension:qos_specs_manage:delete', 'volume_extension:capabilities',
   ]),
 ];
 

@@ -24,7 +24,8 @@ import {
 import type { ImageRecord } from '../image/model.ts';
 import { GiB } from '../../backends/block/driver.ts';
 import { MESSAGE_EVENTS, recordMessage } from './messages.ts';
-import { backendMatches } from './scheduler.ts';
+import { choosePool, poolStates } from './scheduler.ts';
+import { MultiBlockDriver } from '../../backends/block/multi-backend.ts';
 
 const SORT_FIELDS: Record<string, string> = {
   id: 'id', name: 'name', display_name: 'name', status: 'status', size: 'size', created_at: 'created_at',
@@ -172,6 +173,11 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
     else type = await defaultType(deps);
 
     await checkQuota(storage, project, type, { volumes: 1, gigabytes: size });
+    // a copy stays on the backend of its source; a new volume goes where the scheduler places it
+    const sourceHost = sourceVolume?.host ?? (sourceSnapshot ? (await storage.volumes.get(sourceSnapshot.volume_id))?.host : undefined);
+    const placed = sourceSnapshot || sourceVolume ? undefined : choosePool(await poolStates(storage), type.extra_specs, size);
+    const legacyHost = `${HOST}@${storage.driver.name}#${storage.driver.name}`;
+    const host = sourceSnapshot || sourceVolume ? (sourceHost ?? legacyHost) : (placed?.pool ?? null);
     const now = storage.clock.now();
     const volume: VolumeRecord = {
       id: uuid(),
@@ -194,7 +200,7 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
       admin_metadata: {},
       attachments: [],
       volume_image_metadata: image ? imageMetadataOf(image) : (sourceVolume?.volume_image_metadata ?? null),
-      host: `${HOST}@${storage.driver.name}#${storage.driver.name}`,
+      host,
       service_uuid: storage.serviceUuid,
       created_at: now,
       updated_at: null,
@@ -207,11 +213,12 @@ export function volumeHandlers(deps: CinderDeps): Record<string, OperationHandle
       const fail = (event: { event_id: string; user_message: string }) =>
         recordMessage(storage, project, requestId, { type: 'VOLUME', id: volume.id }, event).catch(() => undefined);
       // the scheduler's capabilities filter: a new volume needs a backend its type's specs match
-      if (!sourceSnapshot && !sourceVolume && !backendMatches(type.extra_specs, await storage.driver.stats())) {
+      if (!sourceSnapshot && !sourceVolume && !placed) {
         await storage.volumes.update(volume.id, { status: 'error', updated_at: storage.clock.now() });
         await fail(MESSAGE_EVENTS.noValidBackend);
         return;
       }
+      if (placed && storage.driver instanceof MultiBlockDriver) storage.driver.place(volume.id, placed.backend.name);
       try {
         if (sourceSnapshot) await storage.driver.createVolumeFromSnapshot(sourceSnapshot.id, volume.id, finalSize);
         else if (sourceVolume) await storage.driver.cloneVolume(sourceVolume.id, volume.id, finalSize);
