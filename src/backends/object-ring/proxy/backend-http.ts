@@ -1,8 +1,10 @@
 // HTTP requests from the proxy core to storage nodes, with connect and response timeouts and
 // Swift-like error limiting (a node that just failed is skipped for a while, so one dead
 // node costs one timeout, not one per request).
-import { Agent, request, type IncomingMessage, type ClientRequest, type OutgoingHttpHeaders } from 'node:http';
+import { Agent, request, type IncomingMessage, type ClientRequest, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import type { RingNode } from '../ring/types.ts';
+
+const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
 
 export interface BackendOptions {
   connectTimeoutMs: number;
@@ -43,10 +45,14 @@ export class Backend {
 
   /** Opens a request; the caller writes the body (or ends it). */
   open(node: RingNode, method: string, path: string, headers: OutgoingHttpHeaders): ClientRequest {
-    const req = request({
+    // highWaterMark (Node's request option for its socket, missing from @types/node): the PUT
+    // fan-out waits for 'drain' when a write returns false, with the default 16 KiB that was
+    // after every socket piece of every replica
+    const options: RequestOptions & { highWaterMark: number } = {
       host: node.ip, port: node.port, method, path: `/${encodeURIComponent(node.device)}${path}`,
-      headers, agent: this.agent, timeout: this.options.nodeTimeoutMs,
-    });
+      headers, agent: this.agent, timeout: this.options.nodeTimeoutMs, highWaterMark: SOCKET_HIGH_WATER_MARK,
+    };
+    const req = request(options);
     req.on('timeout', () => req.destroy(new Error('node timeout')));
     const connectTimer = setTimeout(() => req.destroy(new Error('connect timeout')), this.options.connectTimeoutMs);
     req.once('socket', (socket) => {

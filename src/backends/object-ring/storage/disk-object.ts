@@ -15,6 +15,8 @@ import { hashDir, isHash, partitionDir, quarantineDir, suffixOf, tmpDir } from '
 
 const MAGIC = Buffer.from('SGM1');
 const TRAILER = 8;
+/** bytes read from a file's end to find its metadata in one go (most trailers are a few hundred bytes) */
+const TRAILER_GUESS = 4096;
 /** Tombstones older than this are removed for good (Swift's reclaim_age default: a week). */
 export const DEFAULT_RECLAIM_AGE_SECONDS = 7 * 24 * 3600;
 
@@ -32,7 +34,7 @@ export interface ObjectMetadata {
 export type ObjectState =
   | { kind: 'missing' }
   | { kind: 'tombstone'; timestamp: string }
-  | { kind: 'data'; metadata: ObjectMetadata; dataTimestamp: string; dataPath: string; bodyLength: number };
+  | { kind: 'data'; metadata: ObjectMetadata; dataTimestamp: string; dataPath: string; bodyLength: number; handle?: FileHandle };
 
 export interface PutOptions {
   timestamp: string;
@@ -121,19 +123,31 @@ function trailer(metadata: object): Buffer {
 export async function readTrailer(path: string): Promise<{ metadata: ObjectMetadata; bodyLength: number }> {
   const fh = await open(path, 'r');
   try {
-    const { size } = await fh.stat();
-    if (size < TRAILER) throw new Error(`${path}: too short for a trailer`);
-    const tail = Buffer.alloc(TRAILER);
-    await fh.read(tail, 0, TRAILER, size - TRAILER);
-    if (!tail.subarray(4).equals(MAGIC)) throw new Error(`${path}: bad trailer magic`);
-    const len = tail.readUInt32BE(0);
-    if (len > size - TRAILER) throw new Error(`${path}: bad trailer length`);
-    const json = Buffer.alloc(len);
-    await fh.read(json, 0, len, size - TRAILER - len);
-    return { metadata: JSON.parse(json.toString('utf8')) as ObjectMetadata, bodyLength: size - TRAILER - len };
+    return await readTrailerFrom(fh, path);
   } finally {
     await fh.close();
   }
+}
+
+async function readTrailerFrom(fh: FileHandle, path: string): Promise<{ metadata: ObjectMetadata; bodyLength: number }> {
+  const { size } = await fh.stat();
+  if (size < TRAILER) throw new Error(`${path}: too short for a trailer`);
+  // one read of the file's end usually holds the metadata JSON and the fixed tail together
+  // (a GET or HEAD pays a thread-pool round trip per read); a second read only when it is longer
+  const guess = Math.min(size, TRAILER_GUESS);
+  const end = Buffer.alloc(guess);
+  await fh.read(end, 0, guess, size - guess);
+  const tail = end.subarray(guess - TRAILER);
+  if (!tail.subarray(4).equals(MAGIC)) throw new Error(`${path}: bad trailer magic`);
+  const len = tail.readUInt32BE(0);
+  if (len > size - TRAILER) throw new Error(`${path}: bad trailer length`);
+  let json: Buffer;
+  if (len <= guess - TRAILER) json = end.subarray(guess - TRAILER - len, guess - TRAILER);
+  else {
+    json = Buffer.alloc(len);
+    await fh.read(json, 0, len, size - TRAILER - len);
+  }
+  return { metadata: JSON.parse(json.toString('utf8')) as ObjectMetadata, bodyLength: size - TRAILER - len };
 }
 
 function timestampOf(file: string): string {
@@ -230,23 +244,56 @@ export class DiskObjects {
   }
 
   async state(device: string, part: number | string, hash: string): Promise<ObjectState> {
+    return this.readState(device, part, hash, false);
+  }
+
+  /**
+   * state() for a GET: a .data comes with its file still open (handle), so the body is read
+   * from the file the metadata came from without opening it again. The caller closes the
+   * handle, by openBody() or closeState().
+   */
+  async openState(device: string, part: number | string, hash: string): Promise<ObjectState> {
+    return this.readState(device, part, hash, true);
+  }
+
+  closeState(state: ObjectState): void {
+    if (state.kind === 'data' && state.handle) void state.handle.close().catch(() => undefined);
+  }
+
+  private async readState(device: string, part: number | string, hash: string, keepOpen: boolean): Promise<ObjectState> {
     const dir = this.dir(device, part, hash);
     const files = await listVersionsAsync(dir);
     const baseFile = files.find((f) => extOf(f) !== '.meta');
     if (!baseFile) return { kind: 'missing' };
     if (extOf(baseFile) === '.ts') return { kind: 'tombstone', timestamp: timestampOf(baseFile) };
     const dataPath = join(dir, baseFile);
-    const { metadata, bodyLength } = await readTrailer(dataPath);
+    const fh = await open(dataPath, 'r');
+    let metadata: ObjectMetadata;
+    let bodyLength: number;
+    try {
+      ({ metadata, bodyLength } = await readTrailerFrom(fh, dataPath));
+    } catch (error) {
+      await fh.close().catch(() => undefined);
+      throw error;
+    }
+    if (!keepOpen) await fh.close();
+    const handle = keepOpen ? fh : undefined;
     const metaFile = files.find((f) => extOf(f) === '.meta' && timestampOf(f) > timestampOf(baseFile));
     const merged: ObjectMetadata = { ...metadata, headers: { ...metadata.headers } };
     if (metaFile) {
-      const { metadata: post } = await readTrailer(join(dir, metaFile));
+      let post: ObjectMetadata;
+      try {
+        ({ metadata: post } = await readTrailer(join(dir, metaFile)));
+      } catch (error) {
+        await handle?.close().catch(() => undefined);
+        throw error;
+      }
       for (const k of Object.keys(merged.headers)) if (isPostableHeader(k)) delete merged.headers[k];
       Object.assign(merged.headers, post.headers);
       if (post.contentType) merged.contentType = post.contentType;
       merged.timestamp = post.timestamp;
     }
-    return { kind: 'data', metadata: merged, dataTimestamp: timestampOf(baseFile), dataPath, bodyLength };
+    return { kind: 'data', metadata: merged, dataTimestamp: timestampOf(baseFile), dataPath, bodyLength, ...(handle ? { handle } : {}) };
   }
 
   /** The timestamp of the newest .data or .ts, for Swift's "409 if not newer" rule. */
@@ -327,10 +374,15 @@ export class DiskObjects {
 
   openBody(state: Extract<ObjectState, { kind: 'data' }>, range?: { start: number; end: number }): Readable {
     // Node 24 refuses end: -1; an empty body is an empty stream
-    if (state.bodyLength === 0) return Readable.from([]);
+    if (state.bodyLength === 0) {
+      this.closeState(state);
+      return Readable.from([]);
+    }
     const start = range?.start ?? 0;
     const end = range?.end ?? state.bodyLength - 1;
-    return createReadStream(state.dataPath, { start, end: Math.min(end, state.bodyLength - 1), highWaterMark: 256 * 1024 });
+    // reads as large as a write batch: fewer thread-pool round trips and socket writes per body;
+    // the handle of openState() is read, and closed by the stream when done or destroyed
+    return createReadStream(state.dataPath, { fd: state.handle, start, end: Math.min(end, state.bodyLength - 1), highWaterMark: WRITE_BATCH });
   }
 
   // ---- replication and auditing ----

@@ -9,13 +9,15 @@ import { lastModified, normalizeTimestamp } from '../common/timestamp.ts';
 import { hashPathHex, type HashPathConfig } from '../ring/hash-path.ts';
 import { DbStore } from './db-store.ts';
 import { handleAccount, handleContainer, handleDbOp, type DbTarget } from './db-handlers.ts';
-import { DiskObjects, isPostableHeader, type ObjectMetadata } from './disk-object.ts';
+import { DiskObjects, isPostableHeader, type ObjectMetadata, type ObjectState } from './disk-object.ts';
 import { StorageError } from './errors.ts';
 import { header, parseRange, send, sendJson } from './http-util.ts';
 import { deviceDir, isValidDeviceName } from './paths.ts';
 import { logger } from '../../../platform/log.ts';
 
 const log = logger('object-server');
+const SOCKET_HIGH_WATER_MARK = 1024 * 1024;
+const MOUNT_CHECK_TTL_MS = 1000;
 
 export interface ObjectServerOptions {
   devicesDir: string;
@@ -33,6 +35,7 @@ export class ObjectServer {
   readonly disk: DiskObjects;
   readonly dbs: DbStore;
   readonly ops = new Map<string, OpsHook>();
+  private readonly mountedUntil = new Map<string, number>();
   private server: Server | undefined;
   private readonly host: string;
   private readonly requestedPort: number;
@@ -47,7 +50,9 @@ export class ObjectServer {
   }
 
   async start(): Promise<number> {
-    const server = createServer((req, res) => {
+    // big socket buffers: a 1 MiB body goes out (GET) in a few writes without waiting for
+    // 'drain' after every 16 KiB, the default
+    const server = createServer({ highWaterMark: SOCKET_HIGH_WATER_MARK }, (req, res) => {
       this.handle(req, res).catch((error: unknown) => this.fail(res, error));
     });
     server.keepAliveTimeout = 30000;
@@ -84,6 +89,23 @@ export class ObjectServer {
     send(res, 500, { 'content-type': 'text/plain' }, 'Internal Server Error');
   }
 
+  /**
+   * Whether a device's directory is there (else 507). A synchronous stat on every request
+   * stalled the event loop that all local storage servers share, so a present device is
+   * believed for a second; a missing one is looked at again every time.
+   */
+  private deviceMounted(device: string): boolean {
+    const now = Date.now();
+    const until = this.mountedUntil.get(device);
+    if (until !== undefined && until > now) return true;
+    if (!existsSync(deviceDir(this.devicesDir, device))) {
+      this.mountedUntil.delete(device);
+      return false;
+    }
+    this.mountedUntil.set(device, now + MOUNT_CHECK_TTL_MS);
+    return true;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://storage');
     const raw = url.pathname.split('/').slice(1);
@@ -96,7 +118,7 @@ export class ObjectServer {
     if (segs[0] === '_ops') return this.handleOps(segs[1] ?? '', req, res);
     const [device, part, account, container, ...rest] = segs;
     if (!device || !isValidDeviceName(device) || !part || !/^\d+$/.test(part)) throw new StorageError(400, 'Invalid path');
-    if (!existsSync(deviceDir(this.devicesDir, device))) throw new StorageError(507, 'Insufficient Storage');
+    if (!this.deviceMounted(device)) throw new StorageError(507, 'Insufficient Storage');
     const op = header(req, H.op);
     const declared = header(req, H.serverType) as ServerType | undefined;
     if (op) return this.handleOp(op, device, part, segs.slice(2), declared, req, res, url);
@@ -181,12 +203,23 @@ export class ObjectServer {
       }
       case 'HEAD':
       case 'GET': {
-        const state = await this.disk.state(t.device, t.part, hash).catch(() => ({ kind: 'missing' as const }));
+        const state = await (method === 'GET' ? this.disk.openState(t.device, t.part, hash) : this.disk.state(t.device, t.part, hash))
+          .catch((): ObjectState => ({ kind: 'missing' }));
         if (state.kind === 'missing') return send(res, 404);
         if (state.kind === 'tombstone') return send(res, 404, { [H.backendTimestamp]: state.timestamp });
-        const headers = objectHeaders(state.metadata, state.dataTimestamp);
-        const range = method === 'GET' ? parseRange(header(req, 'range'), state.bodyLength) : null;
-        if (range === 'unsatisfiable') return send(res, 416, { 'content-range': `bytes */${state.bodyLength}` });
+        let headers: Record<string, string | number>;
+        let range: ReturnType<typeof parseRange>;
+        try {
+          headers = objectHeaders(state.metadata, state.dataTimestamp);
+          range = method === 'GET' ? parseRange(header(req, 'range'), state.bodyLength) : null;
+        } catch (error) {
+          this.disk.closeState(state);
+          throw error;
+        }
+        if (range === 'unsatisfiable') {
+          this.disk.closeState(state);
+          return send(res, 416, { 'content-range': `bytes */${state.bodyLength}` });
+        }
         if (method === 'HEAD') {
           res.writeHead(200, { ...headers, 'content-length': state.bodyLength });
           res.end();
