@@ -106,6 +106,7 @@ const STEPS: Step[] = [
   },
   {
     service: 'compute',
+    neededBy: ['volume'],
     name: 'create flavors conf.tiny and conf.small',
     async run(s, d) {
       for (const [name, ram, key] of [['conf.tiny', 512, 'flavorId'], ['conf.small', 1024, 'flavorAltId']] as const) {
@@ -117,7 +118,7 @@ const STEPS: Step[] = [
   },
   {
     service: 'network',
-    neededBy: ['compute'],
+    neededBy: ['compute', 'volume'],
     name: 'create external network public with subnet and floating IP pool',
     async run(s, d) {
       const net = await call(s, NETWORK, 'POST', '/v2.0/networks', { network: { name: 'public', 'router:external': true, shared: false } });
@@ -146,7 +147,8 @@ export async function seed(sg: Stackgate, services: readonly string[] | 'all'): 
     sessionError = error instanceof Error ? error.message : String(error);
   }
   for (const step of STEPS) {
-    if (services !== 'all' && ![step.service, ...(step.neededBy ?? [])].some((name) => services.includes(name))) continue;
+    // identity steps make the admin's and the alt member's footing every other suite stands on
+    if (services !== 'all' && step.service !== 'identity' && ![step.service, ...(step.neededBy ?? [])].some((name) => services.includes(name))) continue;
     if (!session) {
       results.push({ suite: 'seed', service: step.service, name: step.name, outcome: 'failed', error: firstLine(`admin token: ${sessionError}`) });
       continue;
