@@ -166,9 +166,12 @@ test('streaming: a 50 MiB object goes through without being held in memory', asy
     clearInterval(sample);
     assert.equal(received, size);
     assert.equal(back.digest('hex'), put.etag);
-    // three replicas of 50 MiB went through this process: far less than that is ever held
+    // three replicas of 50 MiB went through this process: far less than that is ever held.
+    // In flight are the 1 MiB socket buffers of each replica connection and 1 MiB disk reads,
+    // plus what the collector has not reclaimed yet (peaks of 15-21 MiB seen); holding even one
+    // copy of the object would pass 50 MiB.
     assert.ok(samples > 5, 'memory was sampled during the transfer');
-    assert.ok(peak < 16 * 1024 * 1024, `peak extra memory ${(peak / 1048576).toFixed(1)} MiB`);
+    assert.ok(peak < 32 * 1024 * 1024, `peak extra memory ${(peak / 1048576).toFixed(1)} MiB`);
   } finally {
     await t.stop();
   }
