@@ -3,10 +3,9 @@
 // status and metadata. Container rows merge by timestamps, so replicas converge by
 // exchanging rows and late stats never overwrite newer ones.
 import { createHash } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
 import { StorageError } from './errors.ts';
 import { listNames, rangeSql, type ListParams, type Listed } from './listing.ts';
-import { mergeMetadata, openDbFile, prepared, transaction, type TimedMetadata } from './db-file.ts';
+import { InfoRowDb, mergeMetadata, prepared, transaction, type TimedMetadata } from './db-file.ts';
 import { ZERO_TIMESTAMP, maxTimestamp } from '../common/timestamp.ts';
 
 export interface ContainerRow {
@@ -47,21 +46,9 @@ CREATE TABLE IF NOT EXISTS account_info (
   put_timestamp TEXT NOT NULL, delete_timestamp TEXT NOT NULL, metadata TEXT NOT NULL
 );`;
 
-export class AccountDb {
-  readonly db: DatabaseSync;
-  readonly path: string;
-
+export class AccountDb extends InfoRowDb {
   constructor(path: string) {
-    this.path = path;
-    this.db = openDbFile(path, SCHEMA);
-  }
-
-  close(): void {
-    this.db.close();
-  }
-
-  initialized(): boolean {
-    return prepared(this.db, 'SELECT 1 FROM account_info').get() !== undefined;
+    super(path, SCHEMA, 'account_info');
   }
 
   initialize(account: string, timestamp: string): void {
@@ -97,14 +84,6 @@ export class AccountDb {
       const info = this.info();
       if (timestamp > info.deleteTimestamp) prepared(this.db, 'UPDATE account_info SET delete_timestamp = ?').run(timestamp);
     });
-  }
-
-  updateMetadata(metadata: TimedMetadata): void {
-    transaction(this.db, () => this.writeMetadata(mergeMetadata(this.info().metadata, metadata)));
-  }
-
-  private writeMetadata(meta: TimedMetadata): void {
-    prepared(this.db, 'UPDATE account_info SET metadata = ?').run(JSON.stringify(meta));
   }
 
   /** Merges container rows: newest put/delete timestamps win, and the newest stats. */

@@ -3,10 +3,9 @@
 // container's own status, stats and metadata. Rows merge newest-created_at-wins, so updates
 // may arrive in any order and replicas converge by exchanging rows.
 import { createHash } from 'node:crypto';
-import type { DatabaseSync } from 'node:sqlite';
 import { StorageError } from './errors.ts';
 import { listNames, rangeSql, type ListParams, type Listed } from './listing.ts';
-import { mergeMetadata, openDbFile, prepared, transaction, type TimedMetadata } from './db-file.ts';
+import { InfoRowDb, mergeMetadata, prepared, transaction, type TimedMetadata } from './db-file.ts';
 import { ZERO_TIMESTAMP } from '../common/timestamp.ts';
 
 export interface ObjectRow {
@@ -57,21 +56,9 @@ CREATE TABLE IF NOT EXISTS container_info (
   reported_object_count INTEGER NOT NULL, reported_bytes_used INTEGER NOT NULL
 );`;
 
-export class ContainerDb {
-  readonly db: DatabaseSync;
-  readonly path: string;
-
+export class ContainerDb extends InfoRowDb {
   constructor(path: string) {
-    this.path = path;
-    this.db = openDbFile(path, SCHEMA);
-  }
-
-  close(): void {
-    this.db.close();
-  }
-
-  initialized(): boolean {
-    return prepared(this.db, 'SELECT 1 FROM container_info').get() !== undefined;
+    super(path, SCHEMA, 'container_info');
   }
 
   /** Creates the info row if absent (a PUT, a replicated state or an object update may come first). */
@@ -117,14 +104,6 @@ export class ContainerDb {
       if (info.objectCount > 0) throw new StorageError(409, 'There was a conflict when trying to complete your request.');
       if (timestamp > info.deleteTimestamp) prepared(this.db, 'UPDATE container_info SET delete_timestamp = ?, status_changed_at = ?').run(timestamp, timestamp);
     });
-  }
-
-  updateMetadata(metadata: TimedMetadata): void {
-    transaction(this.db, () => this.writeMetadata(mergeMetadata(this.info().metadata, metadata)));
-  }
-
-  private writeMetadata(meta: TimedMetadata): void {
-    prepared(this.db, 'UPDATE container_info SET metadata = ?').run(JSON.stringify(meta));
   }
 
   /** Merges object rows, newest created_at per name wins; keeps the stats in step. */

@@ -134,3 +134,37 @@ function safeList(dir: string): string[] {
     return [];
   }
 }
+
+/**
+ * What Swift's account and container brokers share: one SQLite file with a single info row
+ * (table `<kind>_info`) holding the status timestamps and the timed metadata that merges.
+ */
+export abstract class InfoRowDb {
+  readonly db: DatabaseSync;
+  readonly path: string;
+  readonly #infoTable: string;
+
+  constructor(path: string, schema: string, infoTable: string) {
+    this.path = path;
+    this.#infoTable = infoTable;
+    this.db = openDbFile(path, schema);
+  }
+
+  abstract info(): { metadata: TimedMetadata };
+
+  close(): void {
+    this.db.close();
+  }
+
+  initialized(): boolean {
+    return prepared(this.db, `SELECT 1 FROM ${this.#infoTable}`).get() !== undefined;
+  }
+
+  updateMetadata(metadata: TimedMetadata): void {
+    transaction(this.db, () => this.writeMetadata(mergeMetadata(this.info().metadata, metadata)));
+  }
+
+  protected writeMetadata(meta: TimedMetadata): void {
+    prepared(this.db, `UPDATE ${this.#infoTable} SET metadata = ?`).run(JSON.stringify(meta));
+  }
+}
