@@ -7,53 +7,17 @@
 //   BENCH_CONCURRENCY  concurrent clients (default 8)
 //   BENCH_LIST_RUNS    requests per list figure (default 30)
 import { performance } from 'node:perf_hooks';
+import { adminSession, benchArgs, jsonCaller, summary } from './lib/api-client.ts';
 
-const [url, password] = process.argv.slice(2);
-if (!url || !password) {
-  console.error('usage: node bench/block-storage.ts <stackgate url> <admin password>');
-  process.exit(2);
-}
+const { url, password } = benchArgs('block-storage');
 const VOLUMES = Number(process.env.BENCH_VOLUMES ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const LIST_RUNS = Number(process.env.BENCH_LIST_RUNS ?? 30);
 
-async function adminSession(): Promise<{ token: string; project: string }> {
-  const res = await fetch(`${url}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: {
-      identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password } } },
-      scope: { project: { name: 'admin', domain: { id: 'default' } } },
-    } }),
-  });
-  if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
-  const body = await res.json() as { token: { project: { id: string } } };
-  return { token: res.headers.get('x-subject-token')!, project: body.token.project.id };
-}
-
-const { token, project } = await adminSession();
+const { token, project } = await adminSession(url, password);
 const V = `${url}/volume/v3/${project}`;
 
-async function call(method: string, path: string, body?: unknown, version = '3.44'): Promise<any> {
-  const res = await fetch(`${V}${path}`, {
-    method,
-    headers: { 'x-auth-token': token, 'openstack-api-version': `volume ${version}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-const round = (ms: number) => Math.round(ms * 100) / 100;
-function summary(times: number[]) {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { requests: times.length, p50_ms: round(percentile(sorted, 50)), p90_ms: round(percentile(sorted, 90)), max_ms: round(sorted.at(-1) ?? NaN) };
-}
+const call = jsonCaller(V, token, { 'openstack-api-version': 'volume 3.44' });
 
 await call('PUT', `/os-quota-sets/${project}`, { quota_set: { volumes: -1, gigabytes: -1 } });
 

@@ -10,12 +10,9 @@
 //
 // Usage: node bench/compute.ts <stackgate url> <admin password>   (bench/compute.sh runs it)
 import { performance } from 'node:perf_hooks';
+import { adminSession, benchArgs, jsonCaller, round, summary as tailSummary } from './lib/api-client.ts';
 
-const [url, password] = process.argv.slice(2);
-if (!url || !password) {
-  console.error('usage: node bench/compute.ts <stackgate url> <admin password>');
-  process.exit(2);
-}
+const { url, password } = benchArgs('compute');
 const BOOT = Number(process.env.BENCH_BOOT ?? 1000);
 const LIST_SERVERS = Number(process.env.BENCH_LIST_SERVERS ?? 10000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 200);
@@ -23,45 +20,12 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const LIST_RUNS = Number(process.env.BENCH_LIST_RUNS ?? 5);
 const PAGE = 1000;
 
-async function adminToken(): Promise<{ token: string; project: string }> {
-  const res = await fetch(`${url}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: {
-      identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password } } },
-      scope: { project: { name: 'admin', domain: { id: 'default' } } },
-    } }),
-  });
-  if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
-  const body = await res.json() as { token: { project: { id: string } } };
-  return { token: res.headers.get('x-subject-token')!, project: body.token.project.id };
-}
+const { token, project } = await adminSession(url, password);
 
-const { token, project } = await adminToken();
+const call = jsonCaller(url, token, { 'openstack-api-version': 'compute 2.79' });
 
-async function call(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      'x-auth-token': token, 'openstack-api-version': 'compute 2.79',
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-const round = (ms: number) => Math.round(ms * 100) / 100;
-function summary(times: number[]) {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { requests: times.length, p50_ms: round(percentile(sorted, 50)), p99_ms: round(percentile(sorted, 99)), max_ms: round(sorted.at(-1) ?? NaN) };
-}
+// Nova's figures report the p99 tail
+const summary = (times: number[]) => tailSummary(times, 99);
 
 // room for everything: quotas off, a tiny flavor, a network with a /18 (16,381 addresses)
 await call('PUT', `/compute/v2.1/os-quota-sets/${project}`, { quota_set: { instances: -1, cores: -1, ram: -1 } });

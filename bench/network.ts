@@ -7,54 +7,17 @@
 //   BENCH_CONCURRENCY  concurrent creates (default 8)
 //   BENCH_LIST_RUNS    requests per list figure (default 50)
 import { performance } from 'node:perf_hooks';
+import { adminSession, benchArgs, jsonCaller, summary } from './lib/api-client.ts';
 
-const [url, password] = process.argv.slice(2);
-if (!url || !password) {
-  console.error('usage: node bench/network.ts <stackgate url> <admin password>');
-  process.exit(2);
-}
+const { url, password } = benchArgs('network');
 const PORTS = Number(process.env.BENCH_PORTS ?? 5000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 const LIST_RUNS = Number(process.env.BENCH_LIST_RUNS ?? 50);
 const N = `${url}/networking/v2.0`;
 
-async function adminToken(): Promise<string> {
-  const res = await fetch(`${url}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ auth: {
-      identity: { methods: ['password'], password: { user: { name: 'admin', domain: { id: 'default' }, password } } },
-      scope: { project: { name: 'admin', domain: { id: 'default' } } },
-    } }),
-  });
-  if (res.status !== 201) throw new Error(`token: ${res.status} ${await res.text()}`);
-  return res.headers.get('x-subject-token')!;
-}
+const { token } = await adminSession(url, password);
 
-const token = await adminToken();
-
-async function call(method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${N}${path}`, {
-    method,
-    headers: { 'x-auth-token': token, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-const round = (ms: number) => Math.round(ms * 100) / 100;
-
-function summary(times: number[]) {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { requests: times.length, p50_ms: round(percentile(sorted, 50)), p90_ms: round(percentile(sorted, 90)), max_ms: round(sorted.at(-1) ?? NaN) };
-}
+const call = jsonCaller(N, token);
 
 const network = (await call('POST', '/networks', { network: { name: 'bench-net' } })).network;
 // a /18 holds 16,381 addresses: room for the ports and for a DHCP port
