@@ -1,6 +1,7 @@
 // The image store interface: where image bytes live, apart from image records.
 // Glance calls these backends "stores" (glance_store); the filesystem store is the
 // embedded default, the object-ring store (ring/) sits beside it, an RBD store will too.
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 /** What a completed write learned about the bytes, computed while they streamed past. */
@@ -57,5 +58,34 @@ export class ImageTooLargeError extends Error {
 export class ImageDataNotFoundError extends Error {
   constructor(key: string) {
     super(`no image data stored for ${key}`);
+  }
+}
+
+/**
+ * Counts and hashes an image's bytes as a store writes them, and refuses the piece that takes
+ * the image past PutOptions.maxSize (ImageTooLargeError), so every store reports the same.
+ */
+export class UploadDigest {
+  size = 0;
+  readonly #md5 = createHash('md5');
+  readonly #sha512 = createHash('sha512');
+  readonly #maxSize: number | undefined;
+
+  constructor(options: PutOptions) {
+    this.#maxSize = options.maxSize;
+  }
+
+  /** the piece as a Buffer, once counted and hashed */
+  add(piece: Buffer | Uint8Array): Buffer {
+    const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
+    this.size += chunk.length;
+    if (this.#maxSize !== undefined && this.size > this.#maxSize) throw new ImageTooLargeError(this.#maxSize);
+    this.#md5.update(chunk);
+    this.#sha512.update(chunk);
+    return chunk;
+  }
+
+  stored(location: string): StoredData {
+    return { size: this.size, md5: this.#md5.digest('hex'), hashAlgo: 'sha512', hashValue: this.#sha512.digest('hex'), location };
   }
 }

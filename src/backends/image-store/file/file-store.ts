@@ -1,7 +1,6 @@
 // The filesystem image store: one file per image under a directory, written to a
 // temporary name and renamed into place, so a reader never sees a half-written image
 // and a crash leaves only a temporary file behind.
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync } from 'node:fs';
 import { rm, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { randomUUID } from 'node:crypto';
-import { ImageDataNotFoundError, ImageTooLargeError, type ByteRange, type ImageStore, type PutOptions, type StoredData } from '../store.ts';
+import { ImageDataNotFoundError, UploadDigest, type ByteRange, type ImageStore, type PutOptions, type StoredData } from '../store.ts';
 
 const SAFE_KEY = /^[A-Za-z0-9._-]+$/;
 
@@ -35,16 +34,10 @@ export class FileImageStore implements ImageStore {
     const target = this.pathOf(key);
     const temporary = join(this.directory, `.${key}.${randomUUID()}.part`);
     const out = createWriteStream(temporary, { mode: 0o600 });
-    const md5 = createHash('md5');
-    const sha512 = createHash('sha512');
-    let size = 0;
+    const digest = new UploadDigest(options);
     try {
       for await (const piece of data) {
-        const chunk = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
-        size += chunk.length;
-        if (options.maxSize !== undefined && size > options.maxSize) throw new ImageTooLargeError(options.maxSize);
-        md5.update(chunk);
-        sha512.update(chunk);
+        const chunk = digest.add(piece);
         // Respect the disk's pace: wait for drain rather than queue the image in memory.
         if (!out.write(chunk)) await once(out, 'drain');
       }
@@ -56,13 +49,7 @@ export class FileImageStore implements ImageStore {
       await rm(temporary, { force: true });
       throw error;
     }
-    return {
-      size,
-      md5: md5.digest('hex'),
-      hashAlgo: 'sha512',
-      hashValue: sha512.digest('hex'),
-      location: pathToFileURL(target).href,
-    };
+    return digest.stored(pathToFileURL(target).href);
   }
 
   async size(key: string): Promise<number | undefined> {

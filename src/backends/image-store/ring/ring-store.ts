@@ -7,11 +7,11 @@
 // manifest is the commit point, so a reader sees the old image or the whole new one, and a
 // failed upload leaves no manifest (its segments are removed). The manifest is ours rather than
 // Swift's SLO, which is a feature of the REST middleware, not of the ring.
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ObjectClient } from '../../object-ring/index.ts';
 import { ObjectStoreError } from '../../object-ring/index.ts';
-import { ImageDataNotFoundError, ImageTooLargeError, type ByteRange, type ImageStore, type PutOptions, type StoredData } from '../store.ts';
+import { ImageDataNotFoundError, UploadDigest, type ByteRange, type ImageStore, type PutOptions, type StoredData } from '../store.ts';
 
 /** Names no Swift API user can reach: the API serves only AUTH_<project> accounts. */
 export const DEFAULT_IMAGE_ACCOUNT = '.stackgate_images';
@@ -38,10 +38,6 @@ export interface RingImageStoreOptions {
 
 function isNotFound(error: unknown): boolean {
   return error instanceof ObjectStoreError && error.status === 404;
-}
-
-function asBuffer(piece: Buffer | Uint8Array): Buffer {
-  return Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength);
 }
 
 export class RingImageStore implements ImageStore {
@@ -81,9 +77,7 @@ export class RingImageStore implements ImageStore {
     this.checkKey(key);
     await this.ensureContainer();
     const source = data[Symbol.asyncIterator]();
-    const md5 = createHash('md5');
-    const sha512 = createHash('sha512');
-    let size = 0;
+    const digest = new UploadDigest(options);
     let carry: Buffer | undefined;
     let sourceError: unknown;
     let exhausted = false;
@@ -106,15 +100,12 @@ export class RingImageStore implements ImageStore {
         exhausted = true;
         return undefined;
       }
-      const piece = asBuffer(next.value);
-      size += piece.length;
-      if (options.maxSize !== undefined && size > options.maxSize) {
-        sourceError = new ImageTooLargeError(options.maxSize);
-        throw sourceError;
+      try {
+        return digest.add(next.value);
+      } catch (error) {
+        sourceError = error;
+        throw error;
       }
-      md5.update(piece);
-      sha512.update(piece);
-      return piece;
     };
     const upload = randomUUID();
     const segments: Manifest['segments'] = [];
@@ -152,7 +143,7 @@ export class RingImageStore implements ImageStore {
         segments[n].bytes = bytes;
         if (!first) break;
       }
-      const manifest: Manifest = { format: MANIFEST_FORMAT, size, segments };
+      const manifest: Manifest = { format: MANIFEST_FORMAT, size: digest.size, segments };
       const previous = await this.manifest(key).catch(() => undefined);
       const body = Buffer.from(JSON.stringify(manifest));
       await this.client.putObject({
@@ -164,13 +155,7 @@ export class RingImageStore implements ImageStore {
       await this.removeSegments(segments);
       throw error;
     }
-    return {
-      size,
-      md5: md5.digest('hex'),
-      hashAlgo: 'sha512',
-      hashValue: sha512.digest('hex'),
-      location: `swift+config://ring/${this.container}/${key}`,
-    };
+    return digest.stored(`swift+config://ring/${this.container}/${key}`);
   }
 
   private async manifest(key: string): Promise<Manifest | undefined> {
